@@ -37,7 +37,7 @@ int run_main(int argc, char** argv) {
   app.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
   app.add_flag("--log-all-ranks", all_ranks, "Let every rank log at the chosen level (default: rank 0 only)");
 
-  std::vector<Command> commands;
+  Commands commands;
 
   try {
     app.parse(argc, argv);

@@ -20,11 +20,14 @@ struct SharedInputError : InputError {
   using InputError::InputError;
 };
 
-/// One registered subcommand.
+/// One runnable subcommand (a leaf: `dmde fit`, `dmde generate learning`, ...).
 struct Command {
   CLI::App* app = nullptr;
   std::function<int(Comm&)> run;
 };
+
+/// What registration functions append to; main runs the one whose app was parsed.
+using Commands = std::vector<Command>;
 
 /// Rank 0 calls `p.validate()` (which throws InputError); the outcome and the serialized struct
 /// are broadcast, so either every rank gets rank 0's parameters or every rank throws the same
@@ -50,6 +53,9 @@ void share_params(Comm& comm, Params& p) {
 /// (for checks that read a file header before collective work starts).
 void root_check(Comm& comm, const std::function<void()>& fn);
 
-// Registration functions, one per subcommand file (cmd_<name>.cpp); app.cpp calls each once.
+// Registration functions, one per subcommand file (cmd_<name>.cpp), each
+// `void add_<name>_command(CLI::App& app, Commands& out)`; app.cpp calls each once.
+// A group such as `generate` is created by its first registrant and found by the others with
+// `app.get_subcommand("generate")` (CLI11), each adding its own leaf.
 
 }  // namespace dmde::driver
