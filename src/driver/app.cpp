@@ -38,6 +38,7 @@ int run_main(int argc, char** argv) {
   app.add_flag("--log-all-ranks", all_ranks, "Let every rank log at the chosen level (default: rank 0 only)");
 
   Commands commands;
+  add_import_command(app, commands);
 
   try {
     app.parse(argc, argv);

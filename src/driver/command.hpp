@@ -57,5 +57,6 @@ void root_check(Comm& comm, const std::function<void()>& fn);
 // `void add_<name>_command(CLI::App& app, Commands& out)`; app.cpp calls each once.
 // A group such as `generate` is created by its first registrant and found by the others with
 // `app.get_subcommand("generate")` (CLI11), each adding its own leaf.
+void add_import_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver
