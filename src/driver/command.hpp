@@ -58,5 +58,6 @@ void root_check(Comm& comm, const std::function<void()>& fn);
 // A group such as `generate` is created by its first registrant and found by the others with
 // `app.get_subcommand("generate")` (CLI11), each adding its own leaf.
 void add_import_command(CLI::App& app, Commands& out);
+void add_doctor_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver

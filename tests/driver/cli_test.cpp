@@ -1,0 +1,80 @@
+// The `dmde` executable under mpirun: exit codes, one-line errors, clean aborts, no partial outputs.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+/// Runs `dmde ARGS` under mpirun with `np` ranks, capturing stderr+stdout. The environment is
+/// rebuilt (env -i) because this test process is itself an MPI singleton whose OMPI_/PMIX_
+/// variables would make the child mpirun join it instead of starting a job.
+Result run_dmde(int np, const std::string& args) {
+  const char* path = std::getenv("PATH");
+  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
+                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1"
+                          " mpirun --oversubscribe -np " +
+                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+}  // namespace
+
+TEST(Cli, DoctorWritesCollectivelyAtThreeRanks) {
+  auto r = run_dmde(3, "doctor --dir " + std::filesystem::temp_directory_path().string());
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("ranks: 3"), std::string::npos);
+  EXPECT_NE(r.output.find("write/read-back"), std::string::npos);
+}
+
+TEST(Cli, OneRankFailureAbortsTheWholeJob) {
+  // Rank 1 throws while ranks 0 and 2 enter a collective: the job must end (ctest's timeout would
+  // catch a hang), non-zero, with the failing rank named in the log line.
+  auto r = run_dmde(3, "doctor --fail-on-rank 1");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("[dmde r1/3"), std::string::npos);
+  EXPECT_NE(r.output.find("error: simulated failure on rank 1"), std::string::npos);
+}
+
+TEST(Cli, BadParametersExitTwoWithOneLineOnRankZero) {
+  auto r = run_dmde(2, "doctor --dir /nonexistent-dir");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("[dmde r0/2"), std::string::npos);
+  EXPECT_EQ(r.output.find("[dmde r1/2"), std::string::npos);  // only rank 0 reports a shared error
+  EXPECT_NE(r.output.find("error: --dir '/nonexistent-dir' is not a directory"), std::string::npos);
+}
+
+TEST(Cli, FailedImportLeavesNoOutput) {
+  const auto csv = tmp("cli_dup.csv"), out = tmp("cli_dup.h5");
+  std::ofstream(csv) << "id,x\n1,2\n1,3\n";
+  std::filesystem::remove(out);
+  auto r = run_dmde(2, "import --csv " + csv + " --id id -o " + out);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("line 3, column 'id': duplicate dossier id"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
+TEST(Cli, UnknownOptionIsAUsageError) {
+  auto r = run_dmde(1, "import --no-such-option");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("Run with --help for more information"), std::string::npos);
+}
