@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dmde benchmark suite: one run, one machine-readable result file, one summary.
 #
-#   bench/run_all.sh [--build DIR] [--work DIR] [--out FILE] [--quick] [--ranks "1 2 4"]
+#   bench/run_all.sh [--build DIR] [--work DIR] [--out FILE] [--quick] [--ranks 1,2,4]
 #                    [--only kernels,e2e,steps,peers]
 #
 # Sections (each skipped with a clear "not available" line when its piece does not exist yet):
@@ -31,7 +31,7 @@ while (($#)); do
     --work) work=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --quick) quick=1; shift ;;
-    --ranks) ranks=$2; shift 2 ;;
+    --ranks) ranks=${2//,/ }; shift 2 ;;
     --only) only=$2; shift 2 ;;
     -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
