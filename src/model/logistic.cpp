@@ -118,20 +118,28 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
     have_info = llt.info() == Eigen::Success;
   };
   f.status = FitStatus::NotConverged;
+  bool suspect = false;
   for (int it = 0; it <= opt.max_iter; ++it) {
     derivatives();
     if (!have_info) break;  // information singular: probabilities at 0/1 (separation)
     const Eigen::VectorXd delta = llt.solve(g);
     const double crit = g.dot(delta) / (std::abs(ll) + 1e-6);
-    if (crit < opt.gconv) {
-      f.status = FitStatus::Converged;
+    if (crit < opt.gconv && !suspect) {
       // One last Newton step: quadratic convergence makes it exact to rounding, so estimates
       // match other software to far better than the stopping tolerance.
       b += delta;
       eta.noalias() = Xr * b;
       ll = loglik(eta, y, w);
       derivatives();
-      break;
+      // Under separation the relative gradient also vanishes, but the next Newton step still
+      // moves some linear predictors by O(1) (they diverge); keep iterating to expose it.
+      const double move = have_info ? (Xr * llt.solve(g)).cwiseAbs().maxCoeff() : 1.0;
+      if (move < 1e-4) {
+        f.status = FitStatus::Converged;
+        break;
+      }
+      suspect = true;
+      continue;
     }
     if (it == opt.max_iter) break;
     f.iterations = it + 1;
@@ -153,15 +161,20 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   if (!have_info || f.status != FitStatus::Converged)
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
 
-  // Separation: rows with positive weight fitted at (numerically) 0/1 and correctly classified.
-  Eigen::Index n_pos = 0, n_sep = 0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if (!(w[i] > 0)) continue;
-    ++n_pos;
-    const bool correct = (y[i] == 1 && eta[i] > 0) || (y[i] == 0 && eta[i] < 0);
-    if (correct && std::abs(eta[i]) > opt.separation_eta) ++n_sep;
+  // Separation (only for fits that did not converge): rows with positive weight fitted at
+  // (numerically) 0/1 on the correct side; complete when every row is on its correct side.
+  if (f.status != FitStatus::Converged) {
+    Eigen::Index n_pos = 0, n_sep = 0, n_correct = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!(w[i] > 0)) continue;
+      ++n_pos;
+      const bool correct = (y[i] == 1 && eta[i] > 0) || (y[i] == 0 && eta[i] < 0);
+      n_correct += correct;
+      if (correct && std::abs(eta[i]) > opt.separation_eta) ++n_sep;
+    }
+    if (n_sep > 0)
+      f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
   }
-  if (n_sep > 0) f.status = n_sep == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
 
   f.beta = Eigen::VectorXd::Zero(p);
   f.cov = Eigen::MatrixXd::Zero(p, p);

@@ -28,7 +28,7 @@ struct LogisticOptions {
   double gconv = 1e-8;         ///< SAS GCONV: g' I^-1 g / (|log L| + 1e-6)
   int max_halvings = 10;       ///< step halvings per iteration before giving up the step
   double singular_tol = 1e-10; ///< column j is aliased when its residual in the weighted design is below tol * its norm
-  double separation_eta = 30;  ///< |x'b| beyond this on a correctly classified row flags separation
+  double separation_eta = 15;  ///< non-converged fit: |x'b| beyond this on a correctly classified row flags separation
 };
 
 /// Fitted logistic model.

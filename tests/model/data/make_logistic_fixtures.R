@@ -117,3 +117,36 @@ sas_stepwise <- function(d, cands, sle = 0.05, sls = 0.05) {
 path <- sas_stepwise(syn_r, c("x1", "x2", "c1", "c2", "z1", "z2", "z3"))
 writeLines(c("step", path), "stepwise_path.csv")
 print(path)
+
+# --- backward elimination on the same candidates: remove the largest Wald p above SLSTAY.
+sas_backward <- function(d, cands, sls = 0.05) {
+  inm <- cands; path <- character(0)
+  repeat {
+    fit <- suppressWarnings(glm(reformulate(c("1", inm), "y"), binomial, d, weights = wn, control = ctl))
+    asg <- attr(model.matrix(fit), "assign"); tl <- attr(terms(fit), "term.labels")
+    pw <- sapply(seq_along(tl), function(k) {
+      j <- which(asg == k); b <- coef(fit)[j]
+      pchisq(drop(t(b) %*% solve(vcov(fit)[j, j, drop = FALSE], b)), length(j), lower.tail = FALSE)
+    })
+    k <- which.max(pw)
+    if (pw[k] <= sls) break
+    inm <- setdiff(inm, tl[k]); path <- c(path, paste0("-", tl[k]))
+  }
+  path
+}
+bpath <- sas_backward(syn_r, c("x1", "x2", "c1", "c2", "z1", "z2", "z3"))
+writeLines(c("step", bpath), "backward_path.csv")
+print(bpath)
+
+# --- a path with a removal: a = b + c + noise enters first, then b and c make it redundant.
+set.seed(2)
+m <- 3000
+rem <- data.frame(b = rnorm(m), c = rnorm(m))
+rem$a <- rem$b + rem$c + rnorm(m, sd = 0.3)
+rem$y <- rbinom(m, 1, plogis(1.0 * rem$b + 0.4 * rem$c))
+rem$w <- 1
+write_data(rem, "removal.csv")
+rem$wn <- 1
+rpath <- sas_stepwise(rem, c("a", "b", "c"))
+writeLines(c("step", rpath), "removal_path.csv")
+print(rpath)
