@@ -186,7 +186,7 @@ fi
 
 # ---- 6. benchmark job: the suite in --quick mode on 2 tasks --------------------------------------
 j=$(submit benchmark.sbatch 2 DMDE_SRC="$src" DMDE_BUILD="$(dirname "$dmde")" DMDE_OUT="$tmp/out" \
-      DMDE_BENCH_ARGS="--quick --ranks 1,2 --only kernels,e2e")
+      DMDE_BENCH_ARGS="--quick --ranks 1,2 --only e2e")
 if expect "$j" "benchmark (2 tasks, bench/run_all.sh --quick)" COMPLETED 0:0; then
   b=$tmp/out/bench-$j/bench.json
   if [[ -s $b ]] && grep -q '"format": "dmde-bench/1"' "$b" && grep -q '"slurm_job_id": "'"$j"'"' "$b"; then
