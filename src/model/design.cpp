@@ -198,4 +198,28 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   return d;
 }
 
+Design subset_effects(const Design& d, const std::vector<int>& keep) {
+  Design s;
+  s.intercept = d.intercept && !keep.empty() && keep.front() == 0;
+  s.rows = d.rows;
+  s.n_missing = d.n_missing;
+  s.classes = d.classes;
+  std::vector<Eigen::Index> cols;
+  s.block.push_back(0);
+  for (int e : keep) {
+    if (e < 0 || e >= static_cast<int>(d.effects.size()))
+      throw std::invalid_argument("subset_effects: bad effect index");
+    const auto k = static_cast<std::size_t>(e);
+    s.effects.push_back(d.effects[k]);
+    for (auto c = d.block[k]; c < d.block[k + 1]; ++c) {
+      cols.push_back(c);
+      s.col_effect.push_back(d.col_effect[static_cast<std::size_t>(c)]);
+      s.col_level.push_back(d.col_level[static_cast<std::size_t>(c)]);
+    }
+    s.block.push_back(static_cast<Eigen::Index>(cols.size()));
+  }
+  s.X = d.X(Eigen::all, cols);
+  return s;
+}
+
 }  // namespace dmde::model

@@ -9,8 +9,10 @@ namespace dmde::model {
 
 std::string to_string(FitStatus s) {
   switch (s) {
-    case FitStatus::Converged: return "Convergence criterion (GCONV=1E-8) satisfied.";
-    case FitStatus::NotConverged: return "Maximum number of iterations reached without convergence.";
+    case FitStatus::Converged:
+      return "Convergence criterion (GCONV=1E-8) satisfied.";
+    case FitStatus::NotConverged:
+      return "Maximum number of iterations reached without convergence.";
     case FitStatus::QuasiCompleteSeparation:
       return "Quasi-complete separation of data points detected. The maximum likelihood estimate may not exist.";
     case FitStatus::CompleteSeparation:
@@ -39,8 +41,8 @@ std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, E
     const auto k = static_cast<Eigen::Index>(kept.size());
     Eigen::VectorXd h(k);
     for (Eigen::Index a = 0; a < k; ++a) h[a] = H(kept[static_cast<std::size_t>(a)], j);
-    const Eigen::VectorXd l = k ? Eigen::VectorXd(L.topLeftCorner(k, k).triangularView<Eigen::Lower>().solve(h))
-                                : Eigen::VectorXd();
+    const Eigen::VectorXd l =
+        k ? Eigen::VectorXd(L.topLeftCorner(k, k).triangularView<Eigen::Lower>().solve(h)) : Eigen::VectorXd();
     const double d = H(j, j) - l.squaredNorm();
     if (!(H(j, j) > 0) || d <= tol * H(j, j)) {
       aliased.push_back(j);
@@ -70,8 +72,8 @@ double loglik(const Eigen::VectorXd& eta, Eigen::Ref<const Eigen::VectorXd> y, c
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
                          Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt) {
   const Eigen::Index n = X.rows(), p = X.cols();
-  if (y.size() != n) throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " +
-                                                 std::to_string(n));
+  if (y.size() != n)
+    throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " + std::to_string(n));
   if (w_in.size() != 0 && w_in.size() != n) throw std::invalid_argument("fit_logistic: weight size mismatch");
   if (p == 0 || n == 0) throw std::invalid_argument("fit_logistic: empty design");
   const Eigen::VectorXd w = w_in.size() ? Eigen::VectorXd(w_in) : Eigen::VectorXd::Ones(n);
@@ -172,8 +174,7 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
       n_correct += correct;
       if (correct && std::abs(eta[i]) > opt.separation_eta) ++n_sep;
     }
-    if (n_sep > 0)
-      f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
+    if (n_sep > 0) f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
   }
 
   f.beta = Eigen::VectorXd::Zero(p);
@@ -182,7 +183,8 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   if (have_info) covr = llt.solve(Eigen::MatrixXd::Identity(k, k));
   for (Eigen::Index a = 0; a < k; ++a) {
     f.beta[keep[static_cast<std::size_t>(a)]] = b[a];
-    for (Eigen::Index c = 0; c < k; ++c) f.cov(keep[static_cast<std::size_t>(a)], keep[static_cast<std::size_t>(c)]) = covr(a, c);
+    for (Eigen::Index c = 0; c < k; ++c)
+      f.cov(keep[static_cast<std::size_t>(a)], keep[static_cast<std::size_t>(c)]) = covr(a, c);
   }
   f.mu = mu;
   f.neg2ll = -2 * ll;
