@@ -117,19 +117,21 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   Design d;
   d.intercept = intercept;
   const Eigen::Index n = raw.rows();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    bool ok = true;
-    for (const auto& v : used) ok = ok && !std::isnan(raw(i, var_index[v]));
-    if (ok) d.rows.push_back(i);
-  }
+  std::vector<Eigen::Index> used_col;
+  for (const auto& v : used) used_col.push_back(var_index[v]);
+  // Column by column (contiguous reads), then keep the rows with no missing value.
+  std::vector<char> missing(static_cast<std::size_t>(n), 0);
+  for (const auto j : used_col)
+    for (Eigen::Index i = 0; i < n; ++i) missing[static_cast<std::size_t>(i)] |= std::isnan(raw(i, j));
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (!missing[static_cast<std::size_t>(i)]) d.rows.push_back(i);
   d.n_missing = n - static_cast<Eigen::Index>(d.rows.size());
   const auto m = static_cast<Eigen::Index>(d.rows.size());
 
   std::map<std::string, Eigen::VectorXd> kept;
   for (const auto& v : used) {
-    Eigen::VectorXd x(m);
-    for (Eigen::Index i = 0; i < m; ++i) x[i] = raw(d.rows[static_cast<std::size_t>(i)], var_index[v]);
-    kept[v] = x;
+    const Eigen::Index j = var_index[v];
+    kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
   }
   // Observed levels of each CLASS variable used (SAS drops levels absent from the analysis rows).
   std::map<std::string, std::size_t> class_pos;

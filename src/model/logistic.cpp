@@ -29,9 +29,9 @@ Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
   return H;
 }
 
-std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,
-                                          double tol) {
-  const Eigen::MatrixXd H = weighted_crossprod(X, w);
+namespace {
+
+std::vector<Eigen::Index> aliased_in_crossprod(const Eigen::MatrixXd& H, double tol) {
   const Eigen::Index p = H.cols();
   // Cholesky of the kept columns, grown one column at a time; a column whose residual after
   // projection on the kept ones vanishes is aliased (SAS: "linear combination of ...").
@@ -53,6 +53,13 @@ std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, E
     kept.push_back(j);
   }
   return aliased;
+}
+
+}  // namespace
+
+std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,
+                                          double tol) {
+  return aliased_in_crossprod(weighted_crossprod(X, w), tol);
 }
 
 namespace {
@@ -93,7 +100,10 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
     f.sc_null = f.neg2ll_null + std::log(f.sum_w);
   }
 
-  f.aliased = aliased_columns(X, w, opt.singular_tol);
+  // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
+  const double v0 = ybar * (1 - ybar);
+  Eigen::MatrixXd H0 = weighted_crossprod(X, w);
+  f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0, a = 0; j < p; ++j) {
     if (a < static_cast<Eigen::Index>(f.aliased.size()) && f.aliased[static_cast<std::size_t>(a)] == j) {
@@ -113,10 +123,18 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   double ll = loglik(eta, y, w);
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool have_info = false;
+  // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
+  bool first = f.has_intercept && f.aliased.empty();
   auto derivatives = [&] {
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
     g.noalias() = Xr.transpose() * (w.array() * (y - mu).array()).matrix();
-    llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+    if (first) {
+      H0 *= v0;
+      llt.compute(H0);
+      first = false;
+    } else {
+      llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+    }
     have_info = llt.info() == Eigen::Success;
   };
   f.status = FitStatus::NotConverged;
