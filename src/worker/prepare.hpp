@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/comm.hpp"
+#include "core/error.hpp"
 #include "core/table.hpp"
 #include "model/prep_rules.hpp"
 #include "model/prep_spec.hpp"
