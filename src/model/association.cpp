@@ -29,38 +29,130 @@ double weighted_pearson(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Ei
   return sxy / std::sqrt(sxx * syy);
 }
 
-double cramers_v(Eigen::Ref<const Eigen::VectorXi> a, int ka, Eigen::Ref<const Eigen::VectorXi> b, int kb,
-                 Eigen::Ref<const Eigen::VectorXd> w) {
-  if (a.size() != b.size() || a.size() != w.size()) throw std::invalid_argument("cramers_v: sizes differ");
-  if (ka < 1 || kb < 1) throw std::invalid_argument("cramers_v: no class");
-  std::vector<double> t(static_cast<std::size_t>(ka * kb), 0.0);
-  for (Eigen::Index i = 0; i < a.size(); ++i) {
-    const int x = a[i], y = b[i];
-    if (x < 0 || x >= ka || y < 0 || y >= kb) throw std::invalid_argument("cramers_v: code out of range");
-    t[static_cast<std::size_t>(x * kb + y)] += w[i];
-  }
-  std::vector<double> ra(static_cast<std::size_t>(ka), 0.0), cb(static_cast<std::size_t>(kb), 0.0);
-  double n = 0;
-  for (int x = 0; x < ka; ++x)
-    for (int y = 0; y < kb; ++y) {
-      const double v = t[static_cast<std::size_t>(x * kb + y)];
-      ra[static_cast<std::size_t>(x)] += v, cb[static_cast<std::size_t>(y)] += v, n += v;
-    }
-  const auto ea = std::count_if(ra.begin(), ra.end(), [](double v) { return v > 0; });
-  const auto eb = std::count_if(cb.begin(), cb.end(), [](double v) { return v > 0; });
+double cramers_v_table(Eigen::Ref<const Eigen::MatrixXd> t) {
+  const Eigen::VectorXd ra = t.rowwise().sum(), cb = t.colwise().sum().transpose();
+  const double n = ra.sum();
+  const auto ea = (ra.array() > 0).count(), eb = (cb.array() > 0).count();
   const auto k = std::min(ea, eb);
   if (k < 2 || n <= 0) return 0.0;
   double chi2 = 0;
-  for (int x = 0; x < ka; ++x) {
-    if (ra[static_cast<std::size_t>(x)] <= 0) continue;
-    for (int y = 0; y < kb; ++y) {
-      if (cb[static_cast<std::size_t>(y)] <= 0) continue;
-      const double e = ra[static_cast<std::size_t>(x)] * cb[static_cast<std::size_t>(y)] / n;
-      const double d = t[static_cast<std::size_t>(x * kb + y)] - e;
+  for (Eigen::Index x = 0; x < t.rows(); ++x) {
+    if (ra[x] <= 0) continue;
+    for (Eigen::Index y = 0; y < t.cols(); ++y) {
+      if (cb[y] <= 0) continue;
+      const double e = ra[x] * cb[y] / n, d = t(x, y) - e;
       chi2 += d * d / e;
     }
   }
   return std::sqrt(std::min(1.0, chi2 / (n * double(k - 1))));
+}
+
+double cramers_v(Eigen::Ref<const Eigen::VectorXi> a, int ka, Eigen::Ref<const Eigen::VectorXi> b, int kb,
+                 Eigen::Ref<const Eigen::VectorXd> w) {
+  if (a.size() != b.size() || a.size() != w.size()) throw std::invalid_argument("cramers_v: sizes differ");
+  if (ka < 1 || kb < 1) throw std::invalid_argument("cramers_v: no class");
+  Eigen::MatrixXd t = Eigen::MatrixXd::Zero(ka, kb);
+  for (Eigen::Index i = 0; i < a.size(); ++i) {
+    if (a[i] < 0 || a[i] >= ka || b[i] < 0 || b[i] >= kb) throw std::invalid_argument("cramers_v: code out of range");
+    t(a[i], b[i]) += w[i];
+  }
+  return cramers_v_table(t);
+}
+
+namespace {
+
+// Class indicators of columns `cols` (n x sum k), weighted by w when given; offsets of each column.
+Eigen::MatrixXd indicators(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
+                           const std::vector<Eigen::Index>& cols, const Eigen::VectorXd* w,
+                           std::vector<Eigen::Index>& off) {
+  off.assign(cols.size() + 1, 0);
+  for (std::size_t c = 0; c < cols.size(); ++c) off[c + 1] = off[c] + k[static_cast<std::size_t>(cols[c])];
+  Eigen::MatrixXd z = Eigen::MatrixXd::Zero(codes.rows(), off.back());
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    for (Eigen::Index r = 0; r < codes.rows(); ++r) {
+      const int v = codes(r, cols[c]);
+      if (v < 0 || v >= k[static_cast<std::size_t>(cols[c])]) throw std::invalid_argument("association: code out of range");
+      z(r, off[c] + v) = w ? (*w)[r] : 1.0;
+    }
+  return z;
+}
+
+}  // namespace
+
+Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
+                                  Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<bool>& numeric,
+                                  Eigen::Ref<const Eigen::VectorXd> w, Eigen::Index i0, Eigen::Index i1,
+                                  Eigen::Index j0, Eigen::Index j1) {
+  const Eigen::Index n = codes.rows(), m = codes.cols();
+  if (raw.rows() != n || raw.cols() != m || w.size() != n || static_cast<Eigen::Index>(k.size()) != m ||
+      static_cast<Eigen::Index>(numeric.size()) != m || i0 < 0 || i1 > m || j0 < 0 || j1 > m || i0 > i1 || j0 > j1)
+    throw std::invalid_argument("association_block: inconsistent sizes");
+  const Eigen::Index bi = i1 - i0, bj = j1 - j0;
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(bi, bj);
+  auto num = [&](Eigen::Index c) { return static_cast<bool>(numeric[static_cast<std::size_t>(c)]); };
+  // Pearson: L = [w*M, w*X0, w*X0^2] (block I), R = [M, X0, X0^2] (block J), G = L' R.
+  // X0 = value minus the column's weighted mean (zero where missing), M = observed mask.
+  auto centred = [&](Eigen::Index c0, Eigen::Index b, bool weighted) {
+    Eigen::MatrixXd s = Eigen::MatrixXd::Zero(n, 3 * b);
+    for (Eigen::Index c = 0; c < b; ++c) {
+      if (!num(c0 + c)) continue;
+      const auto x = raw.col(c0 + c);
+      double sw = 0, sx = 0;
+      for (Eigen::Index r = 0; r < n; ++r)
+        if (!std::isnan(x[r])) sw += w[r], sx += w[r] * x[r];
+      const double mean = sw > 0 ? sx / sw : 0.0;
+      for (Eigen::Index r = 0; r < n; ++r) {
+        if (std::isnan(x[r])) continue;
+        const double f = weighted ? w[r] : 1.0, d = x[r] - mean;
+        s(r, c) = f, s(r, b + c) = f * d, s(r, 2 * b + c) = f * d * d;
+      }
+    }
+    return s;
+  };
+  const Eigen::MatrixXd li = centred(i0, bi, true), rj = centred(j0, bj, false);
+  // Only the six products the formula needs (not the full 3b x 3b): [wM wX wXX]' M, wM' [X XX], wX' X.
+  const Eigen::MatrixXd g_m = li.transpose() * rj.leftCols(bj);                        // 3bi x bj
+  const Eigen::MatrixXd g_x = li.leftCols(bi).transpose() * rj.rightCols(2 * bj);      // bi x 2bj
+  const Eigen::MatrixXd g_xx = li.middleCols(bi, bi).transpose() * rj.middleCols(bj, bj);  // bi x bj
+  // Contingency tables: indicator products, only for pairs with a categorical member.
+  std::vector<Eigen::Index> cat_i, all_i, cat_j, all_j;
+  for (Eigen::Index c = i0; c < i1; ++c) (num(c) ? all_i : cat_i).push_back(c);
+  for (Eigen::Index c = j0; c < j1; ++c) (num(c) ? all_j : cat_j).push_back(c);
+  const std::vector<Eigen::Index> num_i = all_i;  // numeric members of I
+  all_i.insert(all_i.end(), cat_i.begin(), cat_i.end());
+  all_j.insert(all_j.end(), cat_j.begin(), cat_j.end());
+  const Eigen::VectorXd wv = w;
+  std::vector<Eigen::Index> o_ci, o_aj, o_ni, o_cj;
+  Eigen::MatrixXd t1, t2;  // cat(I) x all(J); num(I) x cat(J)
+  if (!cat_i.empty()) t1 = indicators(codes, k, cat_i, &wv, o_ci).transpose() * indicators(codes, k, all_j, nullptr, o_aj);
+  if (!cat_j.empty() && !num_i.empty())
+    t2 = indicators(codes, k, num_i, &wv, o_ni).transpose() * indicators(codes, k, cat_j, nullptr, o_cj);
+  auto pos = [](const std::vector<Eigen::Index>& v, Eigen::Index c) {
+    return static_cast<std::size_t>(std::find(v.begin(), v.end(), c) - v.begin());
+  };
+  for (Eigen::Index a = 0; a < bi; ++a)
+    for (Eigen::Index b = 0; b < bj; ++b) {
+      const Eigen::Index i = i0 + a, j = j0 + b;
+      if (i == j) {
+        out(a, b) = 1.0;
+      } else if (num(i) && num(j)) {
+        const double sw = g_m(a, b), s1 = g_m(bi + a, b), s2 = g_x(a, b);
+        const double qx = g_m(2 * bi + a, b), qy = g_x(a, bj + b);
+        const double sxx = qx - (sw > 0 ? s1 * s1 / sw : 0.0);
+        const double syy = qy - (sw > 0 ? s2 * s2 / sw : 0.0);
+        const double sxy = g_xx(a, b) - (sw > 0 ? s1 * s2 / sw : 0.0);
+        // Relative tolerance: a constant column over the complete rows has no correlation.
+        const bool ok = sw > 0 && sxx > 1e-12 * qx && syy > 1e-12 * qy;
+        out(a, b) = ok ? std::min(1.0, std::abs(sxy) / std::sqrt(sxx * syy)) : 0.0;
+      } else if (!num(i)) {
+        const auto p = pos(cat_i, i), q = pos(all_j, j);
+        out(a, b) = cramers_v_table(t1.block(o_ci[p], o_aj[q], k[static_cast<std::size_t>(i)], k[static_cast<std::size_t>(j)]));
+      } else {
+        const auto p = pos(num_i, i), q = pos(cat_j, j);
+        out(a, b) = cramers_v_table(t2.block(o_ni[p], o_cj[q], k[static_cast<std::size_t>(i)], k[static_cast<std::size_t>(j)]));
+      }
+    }
+  return out;
 }
 
 std::vector<int> average_linkage_clusters(Eigen::Ref<const Eigen::MatrixXd> dist, double threshold) {

@@ -23,6 +23,19 @@ double weighted_pearson(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Ei
 double cramers_v(Eigen::Ref<const Eigen::VectorXi> a, int ka, Eigen::Ref<const Eigen::VectorXi> b, int kb,
                  Eigen::Ref<const Eigen::VectorXd> w);
 
+/// Cramer's V of a weighted contingency table (empty rows/columns ignored).
+double cramers_v_table(Eigen::Ref<const Eigen::MatrixXd> table);
+
+/// Block [i0,i1) x [j0,j1) of the association matrix of m candidates (the choices above):
+/// `codes` n x m prepared codes with `k` classes each, `raw` n x m raw values (NaN = missing),
+/// `numeric` flags, `w` weights. Computed with matrix products (class indicators for the
+/// contingency tables; centred values and observation masks for pairwise-complete Pearson), so
+/// a block costs a few GEMMs; a block's values depend only on its inputs, not on who computes it.
+Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
+                                  Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<bool>& numeric,
+                                  Eigen::Ref<const Eigen::VectorXd> w, Eigen::Index i0, Eigen::Index i1,
+                                  Eigen::Index j0, Eigen::Index j1);
+
 /// Average-linkage agglomerative clustering of p items with symmetric distance matrix `dist`
 /// (p x p). Merges the closest pair (lowest indices on ties) while its distance is <= threshold.
 /// Returns the cluster of each item, numbered by the order of each cluster's smallest member.

@@ -98,27 +98,34 @@ std::vector<int> merge_bins(const std::vector<Bin>& bins, const MergeRule& rule)
   return out;
 }
 
-VariationStats variation_stats(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Eigen::VectorXd> w) {
+std::vector<Eigen::Index> observed_order(Eigen::Ref<const Eigen::VectorXd> x) {
+  // Sorting (value, index) pairs in place is much faster than an indirect index sort.
+  std::vector<std::pair<double, Eigen::Index>> v;
+  v.reserve(static_cast<std::size_t>(x.size()));
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (!std::isnan(x[i])) v.emplace_back(x[i], i);
+  std::sort(v.begin(), v.end());
+  std::vector<Eigen::Index> o(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) o[i] = v[i].second;
+  return o;
+}
+
+VariationStats variation_stats(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Eigen::VectorXd> w,
+                               const std::vector<Eigen::Index>* order) {
   VariationStats s;
-  const Eigen::Index n = x.size();
-  std::vector<std::pair<double, double>> obs;
-  obs.reserve(static_cast<std::size_t>(n));
-  double total = 0, wmiss = 0;
-  for (Eigen::Index i = 0; i < n; ++i) {
-    total += w[i];
-    if (std::isnan(x[i])) wmiss += w[i];
-    else obs.emplace_back(x[i], w[i]);
-  }
-  if (total <= 0) return s;
-  std::sort(obs.begin(), obs.end());
-  double mode = wmiss, run = 0;
-  for (std::size_t i = 0; i < obs.size(); ++i) {
-    if (i == 0 || obs[i].first != obs[i - 1].first) run = 0, ++s.distinct;
-    run += obs[i].second;
+  const std::vector<Eigen::Index> own = order ? std::vector<Eigen::Index>{} : observed_order(x);
+  const auto& o = order ? *order : own;
+  const double total = w.sum();
+  double wobs = 0, run = 0, mode = 0;
+  for (std::size_t i = 0; i < o.size(); ++i) {
+    if (i == 0 || x[o[i]] != x[o[i - 1]]) run = 0, ++s.distinct;
+    run += w[o[i]];
+    wobs += w[o[i]];
     mode = std::max(mode, run);
   }
-  s.observed_share = (total - wmiss) / total;
-  s.mode_share = mode / total;
+  if (total <= 0) return VariationStats{};
+  s.observed_share = wobs / total;
+  s.mode_share = std::max(mode, total - wobs) / total;
   return s;
 }
 
@@ -184,20 +191,19 @@ void check_inputs(Eigen::Index n, Eigen::Ref<const Eigen::VectorXd> y, Eigen::Re
 
 VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::VectorXd> x,
                               Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
-                              const PrepOptions& opt) {
+                              const PrepOptions& opt, const std::vector<Eigen::Index>* order) {
   check_inputs(x.size(), y, w);
   VariableTransform t;
   t.source = t.name = name;
   t.kind = PrepKind::Numeric;
-  std::vector<Eigen::Index> idx;
   Bin miss;
   double total = 0;
   for (Eigen::Index i = 0; i < x.size(); ++i) {
     total += w[i];
     if (std::isnan(x[i])) miss.w += w[i], miss.wy += w[i] * y[i];
-    else idx.push_back(i);
   }
-  std::sort(idx.begin(), idx.end(), [&](Eigen::Index a, Eigen::Index b) { return x[a] < x[b] || (x[a] == x[b] && a < b); });
+  const std::vector<Eigen::Index> own = order ? std::vector<Eigen::Index>{} : observed_order(x);
+  const auto& idx = order ? *order : own;
   double wobs = 0;
   for (auto i : idx) wobs += w[i];
   // Pre-bins of about wobs / prebins weight, split only between distinct values.

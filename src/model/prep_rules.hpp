@@ -66,7 +66,12 @@ struct VariationStats {
   double mode_share = 0.0;      ///< weighted share of the most frequent value among all rows (missing counts as a value)
   int distinct = 0;             ///< distinct non-missing values
 };
-VariationStats variation_stats(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Eigen::VectorXd> w);
+/// `order` (optional): observed_order(x), to share one sort with bin_numeric.
+VariationStats variation_stats(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Eigen::VectorXd> w,
+                               const std::vector<Eigen::Index>* order = nullptr);
+
+/// Indices of the non-missing values of x sorted by (value, index).
+std::vector<Eigen::Index> observed_order(Eigen::Ref<const Eigen::VectorXd> x);
 
 /// Link between a class variable (codes 0..k-1) and a 0/1 target.
 struct TargetLink {
@@ -86,7 +91,7 @@ double chi2_pvalue(double chi2, int df);
 /// into the most similar class). y is 0/1, w the (normalized) weights.
 VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::VectorXd> x,
                               Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
-                              const PrepOptions& opt);
+                              const PrepOptions& opt, const std::vector<Eigen::Index>* order = nullptr);
 
 /// Supervised grouping of a categorical column (codes 0..L-1 as doubles, NaN = missing): rare
 /// levels pooled into "other", groups ordered by target rate and merged by merge_bins; missing as

@@ -35,7 +35,9 @@ std::pair<VarReport, model::VariableTransform> prepare_one(const VarInfo& v, Eig
   r.name = v.name;
   r.kind = v.kind == VarKind::Numeric ? "numeric" : "categorical";
   r.theme = v.theme;
-  const auto vs = model::variation_stats(x, w);
+  // Numeric columns are sorted once for both the variation check and the pre-bins.
+  const auto order = v.kind == VarKind::Numeric ? model::observed_order(x) : std::vector<Eigen::Index>{};
+  const auto vs = model::variation_stats(x, w, v.kind == VarKind::Numeric ? &order : nullptr);
   r.observed_share = vs.observed_share, r.mode_share = vs.mode_share, r.distinct = vs.distinct;
   model::VariableTransform t;
   if (vs.observed_share < opt.min_observed) {
@@ -46,7 +48,7 @@ std::pair<VarReport, model::VariableTransform> prepare_one(const VarInfo& v, Eig
     r.reason = "too little variation";
     return {r, t};
   }
-  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt)
+  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt, &order)
                                  : model::group_levels(v.name, x, v.levels, y, w, opt);
   r.n_classes = t.n_classes();
   r.classes = join_labels(t.labels);
@@ -66,23 +68,19 @@ Eigen::MatrixXd association_matrix(const Comm& comm, Eigen::Ref<const Eigen::Mat
                                    Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<bool>& numeric,
                                    Eigen::Ref<const Eigen::VectorXd> w, std::int64_t* pairs) {
   const Eigen::Index m = codes.cols();
-  constexpr Eigen::Index B = 16;  // block side: 120 pairs per off-diagonal... enough to balance, few messages
+  // Block side: large enough for efficient matrix products, small enough to balance ~600 candidates over ranks.
+  constexpr Eigen::Index B = 48;
   const Eigen::Index nb = (m + B - 1) / B;
-  auto pair_value = [&](Eigen::Index i, Eigen::Index j) {
-    if (numeric[static_cast<std::size_t>(i)] && numeric[static_cast<std::size_t>(j)]) {
-      const double r = model::weighted_pearson(raw.col(i), raw.col(j), w);
-      return std::isnan(r) ? 0.0 : std::abs(r);
-    }
-    return model::cramers_v(codes.col(i), k[static_cast<std::size_t>(i)], codes.col(j), k[static_cast<std::size_t>(j)], w);
-  };
   // Block pairs (I <= J) in lexicographic order; pair q belongs to rank q % size.
   std::vector<double> mine;
   std::int64_t q = 0, count = 0;
   for (Eigen::Index bi = 0; bi < nb; ++bi)
     for (Eigen::Index bj = bi; bj < nb; ++bj, ++q) {
       if (q % comm.size() != comm.rank()) continue;
-      for (Eigen::Index i = bi * B; i < std::min(m, (bi + 1) * B); ++i)
-        for (Eigen::Index j = std::max(i + 1, bj * B); j < std::min(m, (bj + 1) * B); ++j) mine.push_back(pair_value(i, j));
+      const Eigen::Index i0 = bi * B, i1 = std::min(m, i0 + B), j0 = bj * B, j1 = std::min(m, j0 + B);
+      const Eigen::MatrixXd blk = model::association_block(codes, k, raw, numeric, w, i0, i1, j0, j1);
+      for (Eigen::Index i = i0; i < i1; ++i)
+        for (Eigen::Index j = std::max(i + 1, j0); j < j1; ++j) mine.push_back(blk(i - i0, j - j0));
     }
   const auto all = comm.allgather(to_bytes(mine));
   std::vector<std::vector<double>> got(all.size());

@@ -42,3 +42,43 @@ TEST(Association, AverageLinkageMatchesRHclust) {
 TEST(Association, RepresentativeIsStrongestMember) {
   EXPECT_EQ(cluster_representatives({0, 0, 1, 0}, {1, 3, 2, 3}), (std::vector<int>{1, 2}));
 }
+
+TEST(Association, BlockProductsMatchPairwiseDefinitions) {
+  // 5 numeric columns (with missing values and one constant) and 3 categorical ones.
+  const int n = 300, m = 8;
+  Eigen::MatrixXd raw(n, m);
+  Eigen::MatrixXi codes(n, m);
+  Eigen::VectorXd w(n);
+  std::vector<int> k{3, 3, 3, 3, 2, 4, 3, 2};
+  std::vector<bool> numeric{true, true, true, true, true, false, false, false};
+  for (int r = 0; r < n; ++r) {
+    w[r] = 0.5 + (r * 7 % 11) / 5.0;
+    const double base = std::sin(r * 0.37);
+    raw(r, 0) = base;
+    raw(r, 1) = r % 9 == 0 ? std::nan("") : base + 0.3 * std::cos(r * 1.3);
+    raw(r, 2) = r % 4 == 0 ? std::nan("") : (r * 13 % 17) * 1000.0;
+    raw(r, 3) = -2.0 * base + 5.0;
+    raw(r, 4) = 7.0;
+    for (int c = 0; c < m; ++c) {
+      codes(r, c) = (c < 5) ? (r * (c + 2)) % k[static_cast<std::size_t>(c)] : (r / (c + 1)) % k[static_cast<std::size_t>(c)];
+      if (c >= 5) raw(r, c) = codes(r, c);
+    }
+  }
+  const Eigen::MatrixXd a = association_block(codes, k, raw, numeric, w, 0, m, 0, m);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) {
+      double expect = 1.0;
+      if (i != j && numeric[static_cast<std::size_t>(i)] && numeric[static_cast<std::size_t>(j)]) {
+        const double r = weighted_pearson(raw.col(i), raw.col(j), w);
+        expect = std::isnan(r) ? 0.0 : std::abs(r);
+      } else if (i != j) {
+        expect = cramers_v(codes.col(i), k[static_cast<std::size_t>(i)], codes.col(j), k[static_cast<std::size_t>(j)], w);
+      }
+      EXPECT_NEAR(a(i, j), expect, 1e-10) << i << "," << j;
+    }
+  EXPECT_NEAR(a(0, 3), 1.0, 1e-12);  // exact linear relation
+  EXPECT_EQ(a(0, 4), 0.0);           // constant column
+  // An off-diagonal block equals the same entries of the full block.
+  const Eigen::MatrixXd b = association_block(codes, k, raw, numeric, w, 1, 4, 3, 8);
+  EXPECT_TRUE(b.isApprox(a.block(1, 3, 3, 5), 1e-12));
+}
