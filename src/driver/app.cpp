@@ -41,6 +41,7 @@ int run_main(int argc, char** argv) {
   add_import_command(app, commands);
   add_doctor_command(app, commands);
   add_fit_command(app, commands);
+  add_prepare_command(app, commands);
 
   try {
     app.parse(argc, argv);

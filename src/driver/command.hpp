@@ -60,5 +60,6 @@ void root_check(Comm& comm, const std::function<void()>& fn);
 void add_import_command(CLI::App& app, Commands& out);
 void add_doctor_command(CLI::App& app, Commands& out);
 void add_fit_command(CLI::App& app, Commands& out);
+void add_prepare_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver
