@@ -64,79 +64,21 @@ struct GenerateParams {
   }
 };
 
-std::string caf_meta() {
-  std::string s;
-  for (const auto& c : worker::caf_catalogue()) s += (s.empty() ? "" : ";") + std::to_string(c.code) + ":" + c.name;
-  return s;
-}
-
 int run_generate(Comm& comm, GenerateParams& p) {
   share_params(comm, p);
   const auto t0 = std::chrono::steady_clock::now();
-  const worker::Generator gen(p.seed, p.learning ? worker::Domain::Learning : worker::Domain::Population, p.rows, p.vars);
-  const auto& cat = gen.catalogue();
-  std::vector<int> cols;
-  for (int j = 0; j < static_cast<int>(cat.size()); ++j)
-    if (p.selected.empty() ||
-        std::find(p.selected.begin(), p.selected.end(), cat[static_cast<std::size_t>(j)].info.name) != p.selected.end())
-      cols.push_back(j);
-  TableSchema s;
-  s.kind = p.learning ? "learning" : "population";
-  s.n_rows = p.rows;
-  for (int j : cols) s.vars.push_back(cat[static_cast<std::size_t>(j)].info);
-  if (p.learning) s.outcomes = worker::Generator::outcome_names();
-  s.meta = {{"generator", "dmde generate " + s.kind},
-            {"generator_seed", std::to_string(p.seed)},
-            {"generator_vars", std::to_string(p.vars)},
-            {"cafs", caf_meta()}};
-  WriteOptions wopt;
-  wopt.numeric_float32 = !p.learning;
-  wopt.chunk_rows = static_cast<hsize_t>(std::min<std::int64_t>(p.chunk_rows, p.rows));
-  TableWriter w(comm, p.output, s, wopt);
-  const auto mine = worker::block_range(p.rows, comm.rank(), comm.size());
-  std::vector<std::int64_t> id;
-  std::vector<std::int32_t> caf;
-  Eigen::VectorXd weight;
-  Eigen::MatrixXf X;
-  Eigen::MatrixXd out;
-  for (std::int64_t b = mine.begin; b < mine.end; b += p.chunk_rows) {
-    const std::int64_t e = std::min(mine.end, b + p.chunk_rows);
-    gen.fill_keys(b, e, id, caf, weight);
-    gen.fill(b, e, cols, X);
-    if (p.learning) gen.fill_outcomes(b, e, out);
-    else out.resize(e - b, 0);
-    w.write_rows(b, id, caf, weight, out, X);
-  }
-  w.commit();
+  worker::GenerateSpec spec{p.learning, p.output, p.rows, p.vars, p.seed, p.selected, p.chunk_rows};
+  const auto gen = worker::write_generated(comm, spec);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("generated {} {} rows x {} variables in {:.2f} s ({:.0f} rows/s) -> {}", p.rows, s.kind, cols.size(), secs,
-               static_cast<double>(p.rows) / secs, p.output);
+  const auto cols = p.selected.empty() ? static_cast<std::size_t>(p.vars) : p.selected.size();
+  spdlog::info("generated {} {} rows x {} variables in {:.2f} s ({:.0f} rows/s) -> {}", p.rows,
+               p.learning ? "learning" : "population", cols, secs, static_cast<double>(p.rows) / secs, p.output);
   if (p.learning && comm.is_root()) {
-    // The truth and what it gives on this table (a small table: rank 0 recomputes it).
-    const auto& truth = gen.truth();
-    const auto tv = truth.variables();
-    std::vector<int> tc;
-    for (const auto& v : tv)
-      for (int j = 0; j < worker::core_var_count(); ++j)
-        if (cat[static_cast<std::size_t>(j)].info.name == v) tc.push_back(j);
-    Eigen::MatrixXf T;
-    Eigen::MatrixXd o;
-    gen.fill(0, p.rows, tc, T);
-    gen.fill_outcomes(0, p.rows, o);
-    gen.fill_keys(0, p.rows, id, caf, weight);
-    const Eigen::VectorXd eta = truth.eta(T, tv);
-    const Eigen::VectorXd y = o.col(5);
-    const double rate = weight.dot(y) / weight.sum();
-    nlohmann::json extra = {{"seed", p.seed},
-                            {"table", p.output},
-                            {"rows", p.rows},
-                            {"target", "target_c4 = overpayment_amount > 600 and overpayment_months > 6"},
-                            {"table_target_rate_weighted", rate},
-                            {"table_target_rate", y.mean()},
-                            {"table_true_model_auc", worker::rank_auc(eta, y)}};
-    write_file_atomic(p.truth, truth.to_json(extra.dump()) + "\n");
-    spdlog::info("truth: {} effects, weighted target rate {:.4f}, true-model AUC {:.4f} -> {}", truth.effects.size(), rate,
-                 extra["table_true_model_auc"].get<double>(), p.truth);
+    const std::string report = worker::truth_report(gen, spec);
+    write_file_atomic(p.truth, report + "\n");
+    const auto j = nlohmann::json::parse(report);
+    spdlog::info("truth: {} effects, weighted target rate {:.4f}, true-model AUC {:.4f} -> {}", j["effects"].size(),
+                 j["table_target_rate_weighted"].get<double>(), j["table_true_model_auc"].get<double>(), p.truth);
   }
   return 0;
 }

@@ -129,3 +129,26 @@ double expected_auc(const Eigen::VectorXd& eta, const Eigen::VectorXd& p);
 double rank_auc(const Eigen::VectorXd& score, const Eigen::VectorXd& y);
 
 }  // namespace dmde::worker
+
+namespace dmde::worker {
+
+/// What `dmde generate learning|population` writes.
+struct GenerateSpec {
+  bool learning = true;                ///< learning table (outcomes, survey weights) or population (float32)
+  std::string output;                  ///< HDF5 table path (written atomically)
+  std::int64_t rows = 0;
+  int vars = 0;                        ///< catalogue prefix length
+  std::uint64_t seed = 0;
+  std::vector<std::string> selected;   ///< only these variables (catalogue order); empty = all
+  std::int64_t chunk_rows = 65536;     ///< rows per generated/written block (bounds memory per rank)
+};
+
+/// Collective over `comm`: each rank generates its block_range share in blocks of chunk_rows and
+/// writes them with TableWriter, then the file is committed. Returns the generator used.
+Generator write_generated(const Comm& comm, const GenerateSpec& spec);
+
+/// Truth JSON for a generated learning table: the truth plus its realised weighted target rate
+/// and true-model AUC on the table's rows (recomputed serially: call on one rank).
+std::string truth_report(const Generator& gen, const GenerateSpec& spec);
+
+}  // namespace dmde::worker
