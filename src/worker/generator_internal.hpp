@@ -56,6 +56,12 @@ inline double normal(std::uint32_t a, std::uint32_t b) {
   return z0;
 }
 
+/// Float versions for the per-value kernel (cheaper; values are stored as float anyway).
+inline float u01f(std::uint32_t x) { return static_cast<float>(x >> 8) * (1.0f / 16777216.0f) + (0.5f / 16777216.0f); }
+inline float normalf(std::uint32_t a, std::uint32_t b) {
+  return std::sqrt(-2.0f * std::log(u01f(a))) * std::cos(6.2831853f * u01f(b));
+}
+
 /// Household context of a block of rows (structure of arrays, one entry per row).
 struct RowCtx {
   std::int64_t begin = 0;

@@ -217,53 +217,101 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
   const Draw d(seed_, static_cast<std::uint32_t>(domain_));
   const Draw local(seed_, 0xCAFu);
   constexpr float nan = std::numeric_limits<float>::quiet_NaN();
+  // Block latents are shared by the windows of a quantity: drawn once per block of rows.
+  std::vector<std::pair<int, std::vector<float>>> blocks;
+  auto block_latent = [&](int id) -> const std::vector<float>& {
+    for (const auto& [b, v] : blocks)
+      if (b == id) return v;
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto rb = d(static_cast<std::uint64_t>(begin) + i, kStreamBlock + static_cast<std::uint32_t>(id));
+      v[i] = normalf(rb[0], rb[1]);
+    }
+    blocks.emplace_back(id, std::move(v));
+    return blocks.back().second;
+  };
+  std::vector<float> z(n);
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
     float* out = X.col(static_cast<Eigen::Index>(j)).data();
+    if (g.dist == Dist::Special) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = special(g.special, x, i);
+      continue;
+    }
     double l2 = 0;
     for (float l : g.load) l2 += static_cast<double>(l) * l;
-    const double resid = std::sqrt(std::max(0.0, 1.0 - l2));
-    const double sr = std::sqrt(static_cast<double>(g.rho)), se = std::sqrt(1.0 - g.rho);
+    const auto resid = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - l2)));
+    const float sr = std::sqrt(g.rho), se = std::sqrt(1.0f - g.rho);
+    const std::vector<float>* bl = g.block >= 0 ? &block_latent(g.block) : nullptr;
+    // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
+    std::vector<std::uint32_t> u2(n), u3(n);
     for (std::size_t i = 0; i < n; ++i) {
-      const auto row = static_cast<std::uint64_t>(begin) + i;
-      if (g.dist == Dist::Special) { out[i] = special(g.special, x, i); continue; }
-      const auto r = d(row, g.stream);
-      double eps = normal(r[0], r[1]);
-      if (g.block >= 0) {
-        const auto rb = d(row, kStreamBlock + static_cast<std::uint32_t>(g.block));
-        eps = sr * normal(rb[0], rb[1]) + se * eps;
-      }
-      double z = resid * eps;
-      for (int k = 0; k < kFactors; ++k)
-        if (g.load[static_cast<std::size_t>(k)] != 0.0f) z += g.load[static_cast<std::size_t>(k)] * x.f[k][i];
-      if (g.local) {
-        // Constant per Caf (or commune): drawn from the Caf/commune, not the row.
+      const auto r = d(static_cast<std::uint64_t>(begin) + i, g.stream);
+      const float eps = normalf(r[0], r[1]);
+      z[i] = resid * (bl ? sr * (*bl)[i] + se * eps : eps);
+      u2[i] = r[2];
+      u3[i] = r[3];
+    }
+    for (int k = 0; k < kFactors; ++k) {
+      const float l = g.load[static_cast<std::size_t>(k)];
+      if (l == 0.0f) continue;
+      const double* fk = x.f[k].data();
+      for (std::size_t i = 0; i < n; ++i) z[i] += l * static_cast<float>(fk[i]);
+    }
+    if (g.local) {
+      // Constant per Caf (or commune): drawn from the Caf/commune, not the row.
+      for (std::size_t i = 0; i < n; ++i) {
         const int c = x.caf[i], com = g.local == 2 ? x.commune[i] : 0;
         const auto rl = local(static_cast<std::uint64_t>(c), kStreamLocal + 2 + g.stream, static_cast<std::uint32_t>(com));
         const double e = normal(rl[0], rl[1]);
-        z = g.local == 1 ? 0.8 * caf_latent(local, c) + 0.6 * e
-                         : 0.55 * caf_latent(local, c) + 0.55 * commune_latent(local, c, com) + 0.63 * e;
+        z[i] = static_cast<float>(g.local == 1 ? 0.8 * caf_latent(local, c) + 0.6 * e
+                                               : 0.55 * caf_latent(local, c) + 0.55 * commune_latent(local, c, com) + 0.63 * e);
       }
-      double v;
-      switch (g.dist) {
-        case Dist::Normal: v = std::max(static_cast<double>(g.lo), std::round(10.0 * (g.a + g.b * z)) / 10.0); break;
-        case Dist::LogNormal: v = z < g.zero_cut ? 0.0 : std::round(100.0 * std::exp(g.a + g.b * z)) / 100.0; break;
-        case Dist::Count: v = z < g.zero_cut ? 0.0 : std::floor(std::exp(g.a + g.b * z) + u01(r[3])); break;
-        case Dist::Binary: v = z > g.a ? 1.0 : 0.0; break;
-        case Dist::Category: v = static_cast<double>(std::upper_bound(g.cuts.begin(), g.cuts.end(), static_cast<float>(z)) - g.cuts.begin()); break;
-        case Dist::Uniform: v = u01(r[3]); break;
-        default: v = 0;
-      }
-      if (g.receipt >= 0 && !x.rec[g.receipt][i]) v = 0.0;
-      bool miss = u01(r[2]) < g.p_miss;
+    }
+    // Pass 2: the transform (cheap, branch-light loops the compiler can vectorise).
+    switch (g.dist) {
+      case Dist::Normal:
+        for (std::size_t i = 0; i < n; ++i) out[i] = std::max(g.lo, std::round(10.0f * (g.a + g.b * z[i])) / 10.0f);
+        break;
+      case Dist::LogNormal:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = z[i] < g.zero_cut ? 0.0f : std::round(100.0f * std::exp(g.a + g.b * z[i])) / 100.0f;
+        break;
+      case Dist::Count:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = z[i] < g.zero_cut ? 0.0f : std::floor(std::exp(g.a + g.b * z[i]) + u01f(u3[i]));
+        break;
+      case Dist::Binary:
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
+        break;
+      case Dist::Category:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
+        break;
+      case Dist::Uniform:
+        for (std::size_t i = 0; i < n; ++i) out[i] = u01f(u3[i]);
+        break;
+      default: break;
+    }
+    if (g.receipt >= 0) {
+      const signed char* rec = x.rec[g.receipt].data();
+      for (std::size_t i = 0; i < n; ++i) out[i] = rec[i] ? out[i] : 0.0f;
+    }
+    // Missingness: random (threshold on a 32-bit word), then structural.
+    if (g.p_miss > 0) {
+      const auto t = static_cast<std::uint32_t>(std::min(4294967295.0, static_cast<double>(g.p_miss) * 4294967296.0));
+      for (std::size_t i = 0; i < n; ++i) out[i] = u2[i] < t ? nan : out[i];
+    }
+    for (std::size_t i = 0; i < n && g.requires_; ++i) {
+      bool miss = false;
       switch (g.requires_) {
-        case 1: miss = miss || x.hh[i] < 2; break;
-        case 2: miss = miss || x.nb_enf[i] == 0; break;
-        case 3: miss = miss || !(x.statut[i] == 0 || x.statut[i] == 1 || x.statut[i] == 4); break;
-        case 4: miss = miss || !x.controlled[i]; break;
+        case 1: miss = x.hh[i] < 2; break;
+        case 2: miss = x.nb_enf[i] == 0; break;
+        case 3: miss = !(x.statut[i] == 0 || x.statut[i] == 1 || x.statut[i] == 4); break;
+        case 4: miss = !x.controlled[i]; break;
         default: break;
       }
-      out[i] = miss ? nan : static_cast<float>(v);
+      if (miss) out[i] = nan;
     }
   }
 }
