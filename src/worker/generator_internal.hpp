@@ -57,10 +57,28 @@ inline double normal(std::uint32_t a, std::uint32_t b) {
 }
 
 /// Float versions for the per-value kernel (cheaper; values are stored as float anyway).
-inline float u01f(std::uint32_t x) { return static_cast<float>(x >> 8) * (1.0f / 16777216.0f) + (0.5f / 16777216.0f); }
+inline float u01f(std::uint32_t x) {
+  return static_cast<float>(static_cast<std::int32_t>(x >> 8)) * (1.0f / 16777216.0f) + (0.5f / 16777216.0f);
+}
 inline float normalf(std::uint32_t a, std::uint32_t b) {
   return std::sqrt(-2.0f * std::log(u01f(a))) * std::cos(6.2831853f * u01f(b));
 }
+
+/// Four words per row from one Philox call each (structure of arrays).
+struct Words {
+  std::vector<std::uint32_t> w[4];
+  void resize(std::size_t n) {
+    for (auto& v : w) v.resize(n);
+  }
+};
+/// Philox4x32-10 of counters (row0 + i, stream, extra), i < n, into `w` (vectorised loops).
+void philox_rows(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
+                 std::uint32_t extra, Words& w);
+/// log(x) for x in (0, 1] and cos(2 pi u), to float precision, branch-free (vectorisable).
+float fast_log(float x);
+float fast_cos2pi(float u);
+/// z[i] = Box-Muller normal from words 0 and 1 of row i.
+void normals_from(const Words& w, float* z);
 
 /// Household context of a block of rows (structure of arrays, one entry per row).
 struct RowCtx {

@@ -223,14 +223,14 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
     for (const auto& [b, v] : blocks)
       if (b == id) return v;
     std::vector<float> v(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto rb = d(static_cast<std::uint64_t>(begin) + i, kStreamBlock + static_cast<std::uint32_t>(id));
-      v[i] = normalf(rb[0], rb[1]);
-    }
+    Words bw;
+    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, kStreamBlock + static_cast<std::uint32_t>(id), 0, bw);
+    normals_from(bw, v.data());
     blocks.emplace_back(id, std::move(v));
     return blocks.back().second;
   };
   std::vector<float> z(n);
+  Words words;
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
     float* out = X.col(static_cast<Eigen::Index>(j)).data();
@@ -244,13 +244,15 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
     const float sr = std::sqrt(g.rho), se = std::sqrt(1.0f - g.rho);
     const std::vector<float>* bl = g.block >= 0 ? &block_latent(g.block) : nullptr;
     // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
-    std::vector<std::uint32_t> u2(n), u3(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto r = d(static_cast<std::uint64_t>(begin) + i, g.stream);
-      const float eps = normalf(r[0], r[1]);
-      z[i] = resid * (bl ? sr * (*bl)[i] + se * eps : eps);
-      u2[i] = r[2];
-      u3[i] = r[3];
+    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, g.stream, 0, words);
+    normals_from(words, z.data());
+    const std::uint32_t* u2 = words.w[2].data();
+    const std::uint32_t* u3 = words.w[3].data();
+    if (bl) {
+      const float* b = bl->data();
+      for (std::size_t i = 0; i < n; ++i) z[i] = resid * (sr * b[i] + se * z[i]);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) z[i] *= resid;
     }
     for (int k = 0; k < kFactors; ++k) {
       const float l = g.load[static_cast<std::size_t>(k)];

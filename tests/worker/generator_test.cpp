@@ -9,6 +9,7 @@
 #include <set>
 
 #include "worker/generator.hpp"
+#include "worker/generator_internal.hpp"
 
 using namespace dmde::worker;
 
@@ -193,4 +194,19 @@ TEST(Generator, WindowBlocksCorrelatedStructuralMissingLocalConstant) {
     if (caf[i] == caf[i - 1]) { ASSERT_EQ(X(static_cast<Eigen::Index>(i), 6), X(static_cast<Eigen::Index>(i - 1), 6)); }
   EXPECT_EQ(caf.front(), 1);
   EXPECT_EQ(caf.back(), 974);
+}
+
+TEST(GeneratorKernel, BatchedPhiloxMatchesRandom123AndFastMathIsAccurate) {
+  using namespace dmde::worker::detail;
+  const Draw d(kSeed, 1);
+  Words w;
+  philox_rows(d.key, (1ULL << 32) - 3, 37, 123, 9, w);  // crosses the high word of the row
+  for (std::size_t i = 0; i < 37; ++i) {
+    const auto r = d((1ULL << 32) - 3 + i, 123, 9);
+    for (int k = 0; k < 4; ++k) EXPECT_EQ(w.w[k][i], r[static_cast<std::size_t>(k)]) << i << " " << k;
+  }
+  for (float x : {1e-7f, 0.001f, 0.3f, 0.70710677f, 0.7071068f, 0.9999999f, 1.0f})
+    EXPECT_NEAR(fast_log(x), std::log(static_cast<double>(x)), 2e-6 * std::max(1.0, std::abs(std::log(static_cast<double>(x))))) << x;
+  for (float u = 0.0f; u < 1.0f; u += 0.0123f)
+    EXPECT_NEAR(fast_cos2pi(u), std::cos(6.283185307179586 * u), 2e-6) << u;
 }
