@@ -46,6 +46,7 @@ int run_main(int argc, char** argv) {
   add_monitor_command(app, commands);
   add_audit_command(app, commands);
   add_generate_controls_command(app, commands);
+  add_generate_command(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -65,5 +65,6 @@ void add_targets_command(CLI::App& app, Commands& out);
 void add_monitor_command(CLI::App& app, Commands& out);
 void add_audit_command(CLI::App& app, Commands& out);
 void add_generate_controls_command(CLI::App& app, Commands& out);
+void add_generate_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver
