@@ -21,13 +21,13 @@ std::uint64_t philox_below(std::uint64_t seed, std::uint64_t r, Stream s, std::u
 }
 
 Eigen::VectorXd replicate_counts(std::uint64_t seed, std::int64_t r, Eigen::Ref<const Eigen::VectorXd> y,
-                                 bool stratify) {
+                                 bool stratify, Stream stream) {
   const Eigen::Index n = y.size();
   Eigen::VectorXd counts = Eigen::VectorXd::Zero(n);
   const auto rr = static_cast<std::uint64_t>(r);
   if (!stratify) {
     for (Eigen::Index i = 0; i < n; ++i)
-      counts[static_cast<Eigen::Index>(philox_below(seed, rr, Stream::Resample, static_cast<std::uint64_t>(i),
+      counts[static_cast<Eigen::Index>(philox_below(seed, rr, stream, static_cast<std::uint64_t>(i),
                                                     static_cast<std::uint64_t>(n)))] += 1;
     return counts;
   }
@@ -36,7 +36,7 @@ Eigen::VectorXd replicate_counts(std::uint64_t seed, std::int64_t r, Eigen::Ref<
   std::uint64_t draw = 0;  // one counter sequence across strata
   for (const auto& s : strata)
     for (std::size_t k = 0; k < s.size(); ++k)
-      counts[s[philox_below(seed, rr, Stream::Resample, draw++, s.size())]] += 1;
+      counts[s[philox_below(seed, rr, stream, draw++, s.size())]] += 1;
   return counts;
 }
 

@@ -13,7 +13,7 @@
 namespace dmde::worker {
 
 /// Independent random streams derived from one seed (the third counter word).
-enum class Stream : std::uint32_t { Resample = 0, Folds = 1 };
+enum class Stream : std::uint32_t { Resample = 0, Folds = 1, MetricsCI = 2, Optimism = 3 };
 
 /// Uniform integer in [0, m) from draw `i` of stream (seed, r, s): Philox counter {i_lo, i_hi, r, s}.
 std::uint64_t philox_below(std::uint64_t seed, std::uint64_t r, Stream s, std::uint64_t i, std::uint64_t m);
@@ -21,7 +21,7 @@ std::uint64_t philox_below(std::uint64_t seed, std::uint64_t r, Stream s, std::u
 /// Row multiplicities of replicate r: n draws with replacement, or, when `stratify`, n_k draws
 /// within each target class k (so every replicate keeps the target rate).
 Eigen::VectorXd replicate_counts(std::uint64_t seed, std::int64_t r, Eigen::Ref<const Eigen::VectorXd> y,
-                                 bool stratify);
+                                 bool stratify, Stream stream = Stream::Resample);
 
 /// What one replicate produces (travels between ranks and into the checkpoint).
 struct ReplicateResult {

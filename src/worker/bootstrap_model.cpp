@@ -123,6 +123,14 @@ ClassData make_class_data(const Table& t, const std::string& target, const std::
     d.levels.push_back(lv);
     d.n_levels.push_back(L);
     d.block.push_back(d.block.back() + std::max(L - 1, 0));
+    d.parents.push_back({static_cast<int>(d.parents.size())});
+  }
+  d.extra = Eigen::MatrixXd::Constant(n, 3, std::nan(""));
+  const char* extra_names[] = {"fraud", "financial_impact", "overpayment_amount"};
+  for (int k = 0; k < 3; ++k) {
+    const auto& o = t.schema.outcomes;
+    const auto it = std::find(o.begin(), o.end(), extra_names[k]);
+    if (it != o.end()) d.extra.col(k) = t.outcomes.col(it - o.begin());
   }
   d.Z = Eigen::MatrixXd::Zero(n, d.block.back());
   for (std::size_t k = 0; k < cols.size(); ++k)
@@ -259,27 +267,10 @@ ClassFit stepwise_select(const ClassData& d, Eigen::Ref<const Eigen::VectorXd> w
     while (steps < opt.max_steps) {
       int worst = -1;
       double worst_p = -1;
-      Eigen::Index c = 1;
-      for (int e : fit.effects) {
-        const Eigen::Index k = d.block[e + 1] - d.block[e];
-        std::vector<Eigen::Index> s;
-        for (Eigen::Index a = c; a < c + k; ++a)
-          if (fit.cov(a, a) > 0) s.push_back(a);
-        double p = 1;
-        if (!s.empty()) {
-          Eigen::MatrixXd S(s.size(), s.size());
-          Eigen::VectorXd b(s.size());
-          for (std::size_t a = 0; a < s.size(); ++a) {
-            b[static_cast<Eigen::Index>(a)] = fit.beta[s[a]];
-            for (std::size_t q = 0; q < s.size(); ++q)
-              S(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(q)) = fit.cov(s[a], s[q]);
-          }
-          int rank = 0;
-          const double wald = quad_pinv(S, b, &rank);  // sets rank: evaluate before chisq_p reads it
-          p = chisq_p(wald, rank);
-        }
-        if (p > worst_p) worst = e, worst_p = p;
-        c += k;
+      const auto wald = wald_effects(d, fit);
+      for (std::size_t k = 0; k < fit.effects.size(); ++k) {
+        const double p = chisq_p(wald[k].first, wald[k].second);
+        if (p > worst_p) worst = fit.effects[k], worst_p = p;
       }
       if (worst < 0 || !(worst_p > opt.slstay)) break;
       if (worst == best) {  // the effect just entered leaves at once: SAS stops on this cycle
@@ -295,6 +286,80 @@ ClassFit stepwise_select(const ClassData& d, Eigen::Ref<const Eigen::VectorXd> w
   }
   fit.steps = steps;
   return fit;
+}
+
+std::vector<std::pair<double, int>> wald_effects(const ClassData& d, const ClassFit& fit) {
+  std::vector<std::pair<double, int>> out;
+  Eigen::Index c = 1;
+  for (int e : fit.effects) {
+    const Eigen::Index k = d.block[e + 1] - d.block[e];
+    std::vector<Eigen::Index> s;
+    for (Eigen::Index a = c; a < c + k; ++a)
+      if (fit.cov(a, a) > 0) s.push_back(a);  // aliased dummies are left out (they lower df)
+    double chi = 0;
+    int rank = 0;
+    if (!s.empty()) {
+      const auto m = static_cast<Eigen::Index>(s.size());
+      Eigen::MatrixXd S(m, m);
+      Eigen::VectorXd b(m);
+      for (Eigen::Index a = 0; a < m; ++a) {
+        b[a] = fit.beta[s[static_cast<std::size_t>(a)]];
+        for (Eigen::Index q = 0; q < m; ++q) S(a, q) = fit.cov(s[static_cast<std::size_t>(a)], s[static_cast<std::size_t>(q)]);
+      }
+      chi = quad_pinv(S, b, &rank);
+    }
+    out.emplace_back(chi, rank);
+    c += k;
+  }
+  return out;
+}
+
+double score_block(const ClassData& d, const ClassFit& fit, Eigen::Ref<const Eigen::VectorXd> w,
+                   const Eigen::MatrixXd& Zb, int* df) {
+  const Eigen::MatrixXd X = design(d, fit.effects);
+  const Eigen::VectorXd mu = (X * fit.beta).unaryExpr([](double e) { return 1.0 / (1.0 + std::exp(-e)); });
+  const Eigen::VectorXd r = (w.array() * (d.y - mu).array()).matrix();
+  const Eigen::VectorXd v = (w.array() * mu.array() * (1 - mu.array())).matrix();
+  const Eigen::MatrixXd VZ = Zb.array().colwise() * v.array();
+  const Eigen::MatrixXd A = X.transpose() * VZ;  // p x k
+  Eigen::MatrixXd I = Zb.transpose() * VZ - A.transpose() * fit.cov * A;
+  I = 0.5 * (I + I.transpose());
+  return quad_pinv(I, Zb.transpose() * r, df);
+}
+
+Eigen::MatrixXd interaction_dummies(const ClassData& d, int a, int b) {
+  const int La = d.n_levels[static_cast<std::size_t>(a)], Lb = d.n_levels[static_cast<std::size_t>(b)];
+  const int cells = La * Lb;
+  Eigen::MatrixXd Zb = Eigen::MatrixXd::Zero(d.rows(), cells - 1);
+  for (Eigen::Index i = 0; i < d.rows(); ++i) {
+    const int c = d.codes(i, a) + La * d.codes(i, b);
+    if (c < cells - 1) Zb(i, c) = 1.0;  // last cell = reference
+  }
+  return Zb;
+}
+
+int add_interaction(ClassData& d, int a, int b) {
+  if (a == b || a < 0 || b < 0 || a >= d.vars() || b >= d.vars() || d.parents[static_cast<std::size_t>(a)].size() != 1 ||
+      d.parents[static_cast<std::size_t>(b)].size() != 1)
+    throw std::invalid_argument("add_interaction: two distinct main effects");
+  const Eigen::MatrixXd Zb = interaction_dummies(d, a, b);
+  const int La = d.n_levels[static_cast<std::size_t>(a)], Lb = d.n_levels[static_cast<std::size_t>(b)];
+  const Eigen::Index q = d.Z.cols();
+  d.Z.conservativeResize(Eigen::NoChange, q + Zb.cols());
+  d.Z.rightCols(Zb.cols()) = Zb;
+  d.block.push_back(q + Zb.cols());
+  d.codes.conservativeResize(Eigen::NoChange, d.codes.cols() + 1);
+  d.codes.col(d.codes.cols() - 1) = d.codes.col(a) + La * d.codes.col(b);
+  d.names.push_back(d.names[static_cast<std::size_t>(a)] + "*" + d.names[static_cast<std::size_t>(b)]);
+  std::vector<std::string> lv;
+  for (int cb = 0; cb < Lb; ++cb)
+    for (int ca = 0; ca < La; ++ca)
+      lv.push_back(d.levels[static_cast<std::size_t>(a)][static_cast<std::size_t>(ca)] + " " +
+                   d.levels[static_cast<std::size_t>(b)][static_cast<std::size_t>(cb)]);
+  d.levels.push_back(lv);
+  d.n_levels.push_back(La * Lb);
+  d.parents.push_back({a, b});
+  return d.vars() - 1;
 }
 
 double weighted_auc(Eigen::Ref<const Eigen::VectorXd> score, Eigen::Ref<const Eigen::VectorXd> y,

@@ -26,6 +26,10 @@ struct ClassData {
   Eigen::VectorXd y;                ///< 0/1 target
   Eigen::VectorXd w;                ///< survey weights normalized to sum to n (SAS WEIGHT / NORMALIZE)
   Eigen::MatrixXd Z;                ///< n x q reference-coded dummies of all candidates
+  /// Inputs of each variable: {j} for a prepared variable, {a, b} for an interaction added by
+  /// add_interaction (cell code = code_a + L_a * code_b, as model::ScoreTerm indexes cells).
+  std::vector<std::vector<int>> parents;
+  Eigen::MatrixXd extra;            ///< n x 3: fraud, financial_impact, overpayment_amount (NaN when absent)
   std::vector<Eigen::Index> block;  ///< variable j owns Z columns [block[j], block[j+1])
 
   Eigen::Index rows() const { return y.size(); }
@@ -36,6 +40,13 @@ struct ClassData {
 /// candidate variables (empty = every categorical variable). Throws InputError for a numeric or
 /// missing-valued candidate, a non-0/1 target, or non-positive weights.
 ClassData make_class_data(const Table& t, const std::string& target, const std::vector<std::string>& vars = {});
+
+/// Appends the interaction a*b of two prepared variables as a new cell-coded variable (its
+/// dummies span the main effects too; in a model holding a and b the redundant ones are aliased,
+/// leaving the (L_a-1)(L_b-1) interaction df). Returns its index.
+int add_interaction(ClassData& d, int a, int b);
+/// The cell codes and dummies of a*b without adding it (for testing many pairs).
+Eigen::MatrixXd interaction_dummies(const ClassData& d, int a, int b);
 
 /// Controls of the stepwise (SAS names).
 struct StepwiseOptions {
@@ -74,6 +85,12 @@ Eigen::VectorXd linear_predictor(const ClassData& d, const ClassFit& fit);
 /// statistics of one stepwise step. `df` receives the rank of each block's information.
 Eigen::VectorXd score_chisq(const ClassData& d, const ClassFit& fit, Eigen::Ref<const Eigen::VectorXd> w,
                             std::vector<int>* df = nullptr);
+
+/// Score chi-square (and df) of adding the block of columns Zb to `fit`.
+double score_block(const ClassData& d, const ClassFit& fit, Eigen::Ref<const Eigen::VectorXd> w,
+                   const Eigen::MatrixXd& Zb, int* df);
+/// Wald chi-square (and df) of each effect of `fit` (SAS Type 3 for reference coding).
+std::vector<std::pair<double, int>> wald_effects(const ClassData& d, const ClassFit& fit);
 
 /// P(chi2(df) > x).
 double chisq_p(double x, int df);
