@@ -40,6 +40,7 @@ int run_main(int argc, char** argv) {
   Commands commands;
   add_import_command(app, commands);
   add_doctor_command(app, commands);
+  add_score_command(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -59,5 +59,6 @@ void root_check(Comm& comm, const std::function<void()>& fn);
 // `app.get_subcommand("generate")` (CLI11), each adding its own leaf.
 void add_import_command(CLI::App& app, Commands& out);
 void add_doctor_command(CLI::App& app, Commands& out);
+void add_score_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver
