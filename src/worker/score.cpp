@@ -270,8 +270,10 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   const RowBlock none = CafBuffers{}.block(0);
   for (; done < rounds; ++done) out.write_rows(0, 0, none);
   const bool any_input = comm.any(input_err);
-  if (comm.any(!err.empty())) {
-    const std::string msg = err.empty() ? "scoring failed on another rank" : err;
+  if (comm.any(!err.empty())) {  // every rank throws the first error in rank order
+    std::string msg;
+    for (const auto& e : comm.allgather(err))
+      if (msg.empty()) msg = e;
     if (any_input) throw InputError(msg);
     throw Error(msg);
   }

@@ -74,8 +74,12 @@ class ScoreOutput {
   void write_tables(const std::vector<CafResult>& cafs, const DriftTable& drift,
                     const std::vector<std::string>& effects) const;
   const h5::File& file() const { return *file_; }
-  /// Collective close before the rename.
-  void close() { file_->close(); }
+  /// Collective close before the rename (datasets first: an MPI-IO file does not close while
+  /// objects in it are open).
+  void close() {
+    ds_.clear();
+    file_->close();
+  }
 
  private:
   const Comm& comm_;
