@@ -10,6 +10,7 @@
 
 #include "core/atomic.hpp"
 #include "core/error.hpp"
+#include "worker/artifact_io.hpp"
 
 namespace dmde::worker {
 namespace {
@@ -22,6 +23,27 @@ std::uint64_t fnv(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
   return h;
+}
+
+/// A train artifact without a prep spec: its inputs are prepared class-code variables.
+ScoreModel from_artifact(const std::string& path) {
+  const auto a = load_artifact(path);
+  if (!a.prep_spec.empty())
+    throw InputError("'" + path + "' carries a preprocessing spec: scoring it needs the PrepSpec adapter (not merged yet)");
+  ScoreModel m;
+  m.card = a.card;
+  m.name = a.target;
+  for (std::size_t k = 0; k < a.card.inputs.size(); ++k) {
+    InputCoding c;
+    c.variable = a.card.inputs[k];
+    c.categorical = c.by_code = true;
+    for (const auto& t : a.card.terms)
+      for (std::size_t j = 0; j < t.inputs.size(); ++j)
+        if (t.inputs[j] == static_cast<int>(k)) c.n_classes = t.n_levels[j];
+    m.coding.push_back(c);
+  }
+  m.validate("'" + path + "'");
+  return m;
 }
 
 }  // namespace
@@ -42,7 +64,9 @@ void ScoreModel::validate(const std::string& where) const {
     const int n = c.n_classes;
     auto in = [n](int v) { return v >= 0 && v < n; };
     if (!in(c.missing_class) || !in(c.unseen_class)) throw InputError(who + ": missing/unseen class out of range");
-    if (c.categorical) {
+    if (c.by_code) {
+      if (!c.categorical) throw InputError(who + ": a prepared input is categorical");
+    } else if (c.categorical) {
       if (c.level_class.size() != c.levels.size()) throw InputError(who + ": one class per level needed");
       if (!std::all_of(c.level_class.begin(), c.level_class.end(), in)) throw InputError(who + ": level class out of range");
     } else {
@@ -75,7 +99,7 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
   if (cat != c.categorical)
     throw InputError("variable '" + c.variable + "' is " + (cat ? "categorical" : "numeric") + " in '" + pop_path +
                      "' but the model expects it " + (c.categorical ? "categorical" : "numeric"));
-  if (!cat) return;
+  if (!cat || c.by_code) return;
   std::unordered_map<std::string, int> cls;
   for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);
   for (const auto& name : v.levels) {
@@ -87,6 +111,17 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
 
 void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
   const auto& c = *c_;
+  if (c.by_code) {
+    const auto K = static_cast<float>(c.n_classes);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float x = raw[i];
+      if (!(x >= 0 && x < K))  // NaN included
+        throw InputError("prepared input '" + c.variable + "' holds a missing value or a class outside the model's " +
+                         std::to_string(c.n_classes) + " (the model has no preprocessing spec to map it)");
+      codes[i] = static_cast<int>(x);
+    }
+    return;
+  }
   if (c.categorical) {
     const auto L = static_cast<float>(pop_level_class_.size());
     for (std::int64_t i = 0; i < n; ++i) {
@@ -149,9 +184,7 @@ void save_score_model(const std::string& path, const ScoreModel& m) {
 
 ScoreModel load_score_model(const std::string& path) {
   const std::string bytes = read_file(path);
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kArtifactMagic, 8) == 0)
-    throw InputError("'" + path + "' is a dmde train artifact: scoring it needs the artifact/prep-spec adapter "
-                     "(not merged yet)");
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kArtifactMagic, 8) == 0) return from_artifact(path);
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 8) != 0)
     throw InputError("'" + path + "' is not a dmde scoring model");
   std::uint32_t version = 0;

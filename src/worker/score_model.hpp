@@ -34,11 +34,14 @@ struct InputCoding {
   int unseen_class = 0;             ///< categorical: class of a level never seen in training
   int n_classes = 1;                ///< number of classes (the scorecard's level count of this input)
   std::vector<double> learn_share;  ///< share of each class in the learning table (sums to 1; empty = unknown)
+  /// A prepared input (model trained on a prepared table, no spec): the raw categorical code is the
+  /// class; a missing value or a code >= n_classes is an error, not a guess.
+  bool by_code = false;
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
     ar & variable & categorical & cuts & lo & hi & levels & level_class & missing_class & unseen_class & n_classes &
-        learn_share;
+        learn_share & by_code;
   }
 };
 
@@ -92,8 +95,10 @@ int psi_level(double value);
 
 /// Saves a ScoreModel atomically ("DMDESCM\n" + uint32 version + payload).
 void save_score_model(const std::string& path, const ScoreModel& m);
-/// Loads a ScoreModel; throws InputError naming the path for a missing, foreign or corrupt file, and
-/// for a dmde train artifact until the artifact adapter is merged.
+/// Loads a ScoreModel, or converts a `dmde train` artifact (worker/artifact_io.hpp): without a prep
+/// spec its inputs are prepared categorical variables read by code (InputCoding::by_code); with one,
+/// InputError until the PrepSpec adapter lands. Throws InputError naming the path for a missing,
+/// foreign or corrupt file.
 ScoreModel load_score_model(const std::string& path);
 
 }  // namespace dmde::worker

@@ -8,6 +8,8 @@
 
 #include "core/atomic.hpp"
 #include "core/error.hpp"
+#include "core/h5.hpp"
+#include "worker/artifact_io.hpp"
 #include "worker/score.hpp"
 #include "worker/score_model.hpp"
 
@@ -149,4 +151,51 @@ TEST(ScoreModelFile, SpecMustMatchCardAndFileRoundTrips) {
   EXPECT_THROW(load_score_model(foreign), InputError);
   std::filesystem::remove(path);
   std::filesystem::remove(foreign);
+}
+
+TEST(ScoreArtifact, TrainArtifactWithoutSpecScoresPreparedCodes) {
+  namespace fs = std::filesystem;
+  model::ModelArtifact a;
+  a.target = "target4";
+  a.card.intercept = -2.25;
+  a.card.inputs = {"single_parent", "rent_changes"};
+  Eigen::VectorXd b(6);
+  b << 0.1, 0.2, 0.3, -0.4, 0.5, 0.0;
+  a.card.terms = {{"single_parent", {0}, {2}, Eigen::Vector2d(0.0, 0.7), 0.35},
+                  {"single_parent*rent_changes", {0, 1}, {2, 3}, b, 0.05}};
+  const auto dir = fs::temp_directory_path();
+  const std::string model = (dir / "dmde_score_art.dmde").string(), pop = (dir / "dmde_score_art_pop.h5").string(),
+                    out = (dir / "dmde_score_art_out.h5").string();
+  save_artifact(model, a);
+  Table t;
+  t.schema.kind = "population";
+  t.schema.vars = {{"single_parent", VarKind::Categorical, "", 0, {"0", "1"}},
+                   {"rent_changes", VarKind::Categorical, "", 0, {"0", "1", "2"}}};
+  t.X.resize(6, 2);
+  t.X << 0, 0, 1, 0, 0, 1, 1, 1, 0, 2, 1, 2;
+  t.id = {1, 2, 3, 4, 5, 6};
+  t.caf = {1, 1, 1, 2, 2, 2};
+  t.weight = Eigen::VectorXd::Ones(6);
+  t.outcomes.resize(6, 0);
+  write_table(pop, t);
+  const auto m = load_score_model(model);
+  ASSERT_TRUE(m.coding[1].by_code);
+  Comm self(MPI_COMM_SELF);
+  score_population(self, m, pop, out, {});
+  const auto eta = h5::File::open(out).group("score").dataset("eta").read_all<double>();
+  const Eigen::VectorXd direct = a.card.linear_predictor(t.X.cast<int>());
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(eta[static_cast<std::size_t>(i)], direct[i]);
+  EXPECT_DOUBLE_EQ(eta[5], -2.25 + 0.7 + 0.0);  // single_parent=1, rent_changes=2: beta[1 + 2*2]
+  fs::remove(out);
+  // A missing prepared code cannot be guessed: clear error, no output.
+  t.X(2, 1) = std::nan("");
+  write_table(pop, t);
+  EXPECT_THROW(score_population(self, m, pop, out, {}), InputError);
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+  // An artifact with a prep spec waits for the PrepSpec adapter.
+  a.prep_spec = "spec";
+  save_artifact(model, a);
+  EXPECT_THROW(load_score_model(model), InputError);
+  for (const auto& p : {model, pop}) fs::remove(p);
 }
