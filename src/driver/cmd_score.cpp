@@ -4,10 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 
+#include "core/atomic.hpp"
 #include "core/serialize.hpp"
+#include "core/table.hpp"
 #include "driver/command.hpp"
+#include "worker/partition.hpp"
 #include "worker/score.hpp"
 #include "worker/score_fixture.hpp"
 
@@ -65,6 +69,8 @@ struct FixtureParams {
   int vars = 100;              ///< variables of the synthetic population
   int inputs = 100;            ///< model inputs (the first variables)
   std::uint64_t seed = 1;      ///< seed of the synthetic data and contributions
+  std::string json;            ///< also write the model as JSON here (for the numpy peer)
+  bool time_read = false;      ///< instead: time reading the model's input columns (benchmark baseline)
 
   void validate() const {
     if (population.empty() || output.empty()) throw InputError("--population and -o are required");
@@ -72,14 +78,45 @@ struct FixtureParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & population & output & make_rows & cafs & vars & inputs & seed;
+    ar & population & output & make_rows & cafs & vars & inputs & seed & json & time_read;
   }
 };
 
+/// The benchmark's baseline: every rank reads its block of rows of the model's input columns, in
+/// the chunks `dmde score` uses, and nothing else.
+int time_read(Comm& comm, const FixtureParams& p) {
+  const auto m = worker::load_score_model(p.output);
+  comm.barrier();
+  const auto t0 = std::chrono::steady_clock::now();
+  TableReader pop(p.population, &comm);
+  const auto rg = worker::block_range(pop.schema().n_rows, comm.rank(), comm.size());
+  constexpr std::int64_t kChunk = 65536;
+  std::vector<float> buf(kChunk);
+  double sink = 0;
+  for (std::int64_t off = rg.begin; off < rg.end; off += kChunk) {
+    const auto n = std::min(kChunk, rg.end - off);
+    for (const auto& c : m.coding) {
+      pop.read_var(c.variable, off, n, buf.data());
+      sink += buf[0];
+    }
+  }
+  comm.barrier();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info("read {} input columns of {} rows in {:.3f} s (checksum {})", m.coding.size(), pop.schema().n_rows, s,
+               sink != 0 ? 1 : 0);
+  if (comm.is_root()) std::printf("read_seconds %.4f\n", s);
+  return 0;
+}
+
 int run_fixture(Comm& comm, FixtureParams& p) {
   share_params(comm, p);
+  if (p.time_read) return time_read(comm, p);
   if (p.make_rows > 0) worker::write_synthetic_population(comm, p.population, p.make_rows, p.cafs, p.vars, p.seed);
-  root_check(comm, [&] { worker::save_score_model(p.output, worker::synthetic_score_model(p.population, p.inputs, p.seed)); });
+  root_check(comm, [&] {
+    const auto m = worker::synthetic_score_model(p.population, p.inputs, p.seed);
+    worker::save_score_model(p.output, m);
+    if (!p.json.empty()) write_file_atomic(p.json, worker::score_model_json(m));
+  });
   return 0;
 }
 
@@ -105,6 +142,8 @@ void add_score_command(CLI::App& app, Commands& out) {
   fx->add_option("--vars", f->vars, "Variables of the synthetic population")->capture_default_str();
   fx->add_option("--inputs", f->inputs, "Model inputs")->capture_default_str();
   fx->add_option("--seed", f->seed, "Seed")->capture_default_str();
+  fx->add_option("--json", f->json, "Also write the model as JSON");
+  fx->add_flag("--time-read", f->time_read, "Only time reading the model's input columns (-o names the model)");
   out.push_back({fx, [f](Comm& comm) { return run_fixture(comm, *f); }});
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "core/atomic.hpp"
@@ -44,6 +45,34 @@ ScoreModel from_artifact(const std::string& path) {
   }
   m.validate("'" + path + "'");
   return m;
+}
+
+constexpr int kMaxFastCuts = 16;
+
+/// Numeric coding, branch-free (NaN compares false everywhere, so it is selected afterwards).
+/// M >= 0: the cut count at compile time (the compare chain unrolls); M < 0: `m_rt` cuts.
+template <int M>
+void code_numeric(const float* raw, std::int64_t n, int* codes, CodingCounts& counts, const float* cuts, int m_rt,
+                  const InputCoding& c) {
+  const int m = M >= 0 ? M : m_rt;
+  const auto lo = static_cast<float>(c.lo), hi = static_cast<float>(c.hi);
+  const float inf = std::numeric_limits<float>::infinity();
+  const int missing = c.missing_class;
+  // All 32-bit lanes so that the compiler vectorizes; counters per call fit (n < 2^31 per chunk).
+  int miss = 0, nonfin = 0, oor = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float x = raw[i];
+    int k = 0;
+    for (int j = 0; j < m; ++j) k += static_cast<int>(x > cuts[j]);
+    const int nan = static_cast<int>(x != x), fin = static_cast<int>(std::fabs(x) < inf);
+    codes[i] = missing + fin * (k - missing);  // arithmetic select: no control flow
+    miss += nan;
+    nonfin += 1 - fin - nan;
+    oor += fin & static_cast<int>((x < lo) | (x > hi));
+  }
+  counts.missing += miss;
+  counts.nonfinite += nonfin;
+  counts.out_of_range += oor;
 }
 
 }  // namespace
@@ -141,25 +170,21 @@ void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCount
   }
   // Cuts as float, compared in float: the raw column is float32, and training cut points sit
   // between observed values, so no value crosses a cut by rounding.
-  std::vector<float> cuts(c.cuts.begin(), c.cuts.end());
-  const auto lo = static_cast<float>(c.lo), hi = static_cast<float>(c.hi);
-  const int m = static_cast<int>(cuts.size());
-  std::int64_t miss = 0, nonfin = 0, oor = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float x = raw[i];
-    if (!std::isfinite(x)) {
-      codes[i] = c.missing_class;
-      (std::isnan(x) ? miss : nonfin) += 1;
-      continue;
-    }
-    int k = 0;
-    for (int j = 0; j < m; ++j) k += x > cuts[static_cast<std::size_t>(j)];  // branch-free: few cuts
-    codes[i] = k;
-    oor += (x < lo) | (x > hi);
+  float cuts[kMaxFastCuts];
+  const int m = static_cast<int>(c.cuts.size());
+  if (m > kMaxFastCuts) {
+    std::vector<float> many(c.cuts.begin(), c.cuts.end());
+    code_numeric<-1>(raw, n, codes, counts, many.data(), m, c);
+    return;
   }
-  counts.missing += miss;
-  counts.nonfinite += nonfin;
-  counts.out_of_range += oor;
+  for (int j = 0; j < m; ++j) cuts[j] = static_cast<float>(c.cuts[static_cast<std::size_t>(j)]);
+  switch (m) {  // fixed cut counts unroll into branch-free compare chains
+#define DMDE_CUTS(M) \
+  case M: code_numeric<M>(raw, n, codes, counts, cuts, M, c); break;
+    DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
+    DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
+#undef DMDE_CUTS
+  }
 }
 
 double psi(const std::vector<double>& expected, const std::vector<double>& actual) {
@@ -173,6 +198,27 @@ double psi(const std::vector<double>& expected, const std::vector<double>& actua
 }
 
 int psi_level(double value) { return value < 0.1 ? 0 : value < 0.25 ? 1 : 2; }
+
+std::string score_model_json(const ScoreModel& m) {
+  nlohmann::json j;
+  j["name"] = m.name;
+  j["intercept"] = m.card.intercept;
+  j["baseline"] = m.card.baseline();
+  for (std::size_t k = 0; k < m.coding.size(); ++k) {
+    const auto& c = m.coding[k];
+    j["inputs"].push_back({{"name", m.card.inputs[k]}, {"variable", c.variable}, {"categorical", c.categorical},
+                           {"by_code", c.by_code}, {"cuts", c.cuts}, {"lo", c.lo}, {"hi", c.hi}, {"levels", c.levels},
+                           {"level_class", c.level_class}, {"missing_class", c.missing_class},
+                           {"unseen_class", c.unseen_class}, {"n_classes", c.n_classes}, {"learn_share", c.learn_share}});
+  }
+  for (const auto& t : m.card.terms)
+    j["terms"].push_back({{"effect", t.effect}, {"inputs", t.inputs}, {"n_levels", t.n_levels},
+                          {"beta", std::vector<double>(t.beta.data(), t.beta.data() + t.beta.size())},
+                          {"reference", t.reference}});
+  j["score_cuts"] = m.score_cuts;
+  j["score_learn_share"] = m.score_learn_share;
+  return j.dump(1);
+}
 
 void save_score_model(const std::string& path, const ScoreModel& m) {
   m.validate("model for '" + path + "'");

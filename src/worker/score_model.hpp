@@ -93,6 +93,10 @@ double psi(const std::vector<double>& expected, const std::vector<double>& actua
 /// 0 "stable" (< 0.1), 1 "moderate shift" (< 0.25), 2 "major shift".
 int psi_level(double value);
 
+/// The model as JSON (for peers and audits without dmde): intercept, inputs with their coding
+/// rules and learning shares, terms (effect, inputs, n_levels, beta, reference), score bins.
+std::string score_model_json(const ScoreModel& m);
+
 /// Saves a ScoreModel atomically ("DMDESCM\n" + uint32 version + payload).
 void save_score_model(const std::string& path, const ScoreModel& m);
 /// Loads a ScoreModel, or converts a `dmde train` artifact (worker/artifact_io.hpp): without a prep
