@@ -48,6 +48,7 @@ int run_main(int argc, char** argv) {
   add_generate_controls_command(app, commands);
   add_generate_command(app, commands);
   add_train_command(app, commands);
+  add_score_command(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -67,5 +67,6 @@ void add_audit_command(CLI::App& app, Commands& out);
 void add_generate_controls_command(CLI::App& app, Commands& out);
 void add_generate_command(CLI::App& app, Commands& out);
 void add_train_command(CLI::App& app, Commands& out);
+void add_score_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver
