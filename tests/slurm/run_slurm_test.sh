@@ -163,7 +163,7 @@ if ((have_data)) && has_cmd prepare && has_cmd train; then
       else fail "retrain restart did not pass --resume"; fi
       mkdir -p "$tmp/ref"
       # shellcheck disable=SC2086  # a list of options
-      if mpirun -np 2 "$dmde" train --table "$rd/prepared.h5" --target "$target" -o "$tmp/ref/model.dmde" \
+      if timeout 180 mpirun -np 2 "$dmde" train --table "$rd/prepared.h5" --target "$target" -o "$tmp/ref/model.dmde" \
            --replicates "$reps" $train_args >"$tmp/logs/ref-train.log" 2>&1 &&
          h5diff "$rd/model.dmde.bootstrap.h5" "$tmp/ref/model.dmde.bootstrap.h5" >"$tmp/logs/h5diff.log" 2>&1; then
         pass "retrain: requeued and resumed bootstrap results identical to an uninterrupted 2-rank run"
