@@ -24,6 +24,9 @@ std::string to_string(FitStatus s);
 
 /// Controls of fit_logistic.
 struct LogisticOptions {
+  /// Starting estimates (size p; aliased entries ignored); empty = the intercept-only MLE. Stepwise
+  /// refits start from the previous model's estimates: fewer Newton iterations, same optimum.
+  Eigen::VectorXd start;
   int max_iter = 25;      ///< SAS MAXITER
   double gconv = 1e-8;    ///< SAS GCONV: g' I^-1 g / (|log L| + 1e-6)
   int max_halvings = 10;  ///< step halvings per iteration before giving up the step
