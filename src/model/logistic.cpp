@@ -1,0 +1,214 @@
+#include "model/logistic.hpp"
+
+#include <Eigen/Cholesky>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace dmde::model {
+
+std::string to_string(FitStatus s) {
+  switch (s) {
+    case FitStatus::Converged:
+      return "Convergence criterion (GCONV=1E-8) satisfied.";
+    case FitStatus::NotConverged:
+      return "Maximum number of iterations reached without convergence.";
+    case FitStatus::QuasiCompleteSeparation:
+      return "Quasi-complete separation of data points detected. The maximum likelihood estimate may not exist.";
+    case FitStatus::CompleteSeparation:
+      return "Complete separation of data points detected. The maximum likelihood estimate does not exist.";
+  }
+  return "?";
+}
+
+Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v) {
+  const Eigen::MatrixXd Xs = X.array().colwise() * v.array().sqrt();
+  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(X.cols(), X.cols());
+  H.selfadjointView<Eigen::Lower>().rankUpdate(Xs.adjoint());  // SYRK: half the flops of a GEMM
+  H.triangularView<Eigen::StrictlyUpper>() = H.adjoint();
+  return H;
+}
+
+namespace {
+
+std::vector<Eigen::Index> aliased_in_crossprod(const Eigen::MatrixXd& H, double tol) {
+  const Eigen::Index p = H.cols();
+  // Cholesky of the kept columns, grown one column at a time; a column whose residual after
+  // projection on the kept ones vanishes is aliased (SAS: "linear combination of ...").
+  Eigen::MatrixXd L = Eigen::MatrixXd::Zero(p, p);
+  std::vector<Eigen::Index> kept, aliased;
+  for (Eigen::Index j = 0; j < p; ++j) {
+    const auto k = static_cast<Eigen::Index>(kept.size());
+    Eigen::VectorXd h(k);
+    for (Eigen::Index a = 0; a < k; ++a) h[a] = H(kept[static_cast<std::size_t>(a)], j);
+    const Eigen::VectorXd l =
+        k ? Eigen::VectorXd(L.topLeftCorner(k, k).triangularView<Eigen::Lower>().solve(h)) : Eigen::VectorXd();
+    const double d = H(j, j) - l.squaredNorm();
+    if (!(H(j, j) > 0) || d <= tol * H(j, j)) {
+      aliased.push_back(j);
+      continue;
+    }
+    L.row(k).head(k) = l.transpose();
+    L(k, k) = std::sqrt(d);
+    kept.push_back(j);
+  }
+  return aliased;
+}
+
+}  // namespace
+
+std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,
+                                          double tol) {
+  return aliased_in_crossprod(weighted_crossprod(X, w), tol);
+}
+
+namespace {
+
+double log1pexp(double x) { return x > 35 ? x : (x < -35 ? std::exp(x) : std::log1p(std::exp(x))); }
+double inv_logit_(double e) { return e >= 0 ? 1.0 / (1.0 + std::exp(-e)) : std::exp(e) / (1.0 + std::exp(e)); }
+
+double loglik(const Eigen::VectorXd& eta, Eigen::Ref<const Eigen::VectorXd> y, const Eigen::VectorXd& w) {
+  double ll = 0;
+  for (Eigen::Index i = 0; i < eta.size(); ++i)
+    if (w[i] > 0) ll += w[i] * (y[i] * eta[i] - log1pexp(eta[i]));
+  return ll;
+}
+
+}  // namespace
+
+LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
+                         Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt) {
+  const Eigen::Index n = X.rows(), p = X.cols();
+  if (y.size() != n)
+    throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " + std::to_string(n));
+  if (w_in.size() != 0 && w_in.size() != n) throw std::invalid_argument("fit_logistic: weight size mismatch");
+  if (p == 0 || n == 0) throw std::invalid_argument("fit_logistic: empty design");
+  const Eigen::VectorXd w = w_in.size() ? Eigen::VectorXd(w_in) : Eigen::VectorXd::Ones(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    if (!std::isfinite(w[i]) || w[i] < 0) throw std::invalid_argument("fit_logistic: negative or non-finite weight");
+    if (!(y[i] >= 0 && y[i] <= 1)) throw std::invalid_argument("fit_logistic: response outside [0,1]");
+  }
+  LogisticFit f;
+  f.sum_w = w.sum();
+  const double ybar = w.dot(y) / f.sum_w;
+  if (!(ybar > 0 && ybar < 1)) throw std::invalid_argument("fit_logistic: the response has a single value");
+  f.has_intercept = (X.col(0).array() == 1.0).all();
+  f.neg2ll_null = std::numeric_limits<double>::quiet_NaN();
+  if (f.has_intercept) {
+    f.neg2ll_null = -2 * f.sum_w * (ybar * std::log(ybar) + (1 - ybar) * std::log(1 - ybar));
+    f.aic_null = f.neg2ll_null + 2;
+    f.sc_null = f.neg2ll_null + std::log(f.sum_w);
+  }
+
+  // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
+  const double v0 = ybar * (1 - ybar);
+  Eigen::MatrixXd H0 = weighted_crossprod(X, w);
+  f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
+  std::vector<Eigen::Index> keep;
+  for (Eigen::Index j = 0, a = 0; j < p; ++j) {
+    if (a < static_cast<Eigen::Index>(f.aliased.size()) && f.aliased[static_cast<std::size_t>(a)] == j) {
+      ++a;
+      continue;
+    }
+    keep.push_back(j);
+  }
+  Eigen::MatrixXd Xcopy;
+  if (!f.aliased.empty()) Xcopy = X(Eigen::all, keep);  // copy only when a column must go
+  const Eigen::Ref<const Eigen::MatrixXd> Xr = f.aliased.empty() ? X : Eigen::Ref<const Eigen::MatrixXd>(Xcopy);
+  const auto k = Xr.cols();
+
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+  if (f.has_intercept) b[0] = std::log(ybar / (1 - ybar));  // start from the intercept-only MLE
+  Eigen::VectorXd eta = Xr * b, mu(n), g(k);
+  double ll = loglik(eta, y, w);
+  Eigen::LLT<Eigen::MatrixXd> llt;
+  bool have_info = false;
+  // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
+  bool first = f.has_intercept && f.aliased.empty();
+  auto derivatives = [&] {
+    for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
+    g.noalias() = Xr.transpose() * (w.array() * (y - mu).array()).matrix();
+    if (first) {
+      H0 *= v0;
+      llt.compute(H0);
+      first = false;
+    } else {
+      llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+    }
+    have_info = llt.info() == Eigen::Success;
+  };
+  f.status = FitStatus::NotConverged;
+  bool suspect = false;
+  for (int it = 0; it <= opt.max_iter; ++it) {
+    derivatives();
+    if (!have_info) break;  // information singular: probabilities at 0/1 (separation)
+    const Eigen::VectorXd delta = llt.solve(g);
+    const double crit = g.dot(delta) / (std::abs(ll) + 1e-6);
+    if (crit < opt.gconv && !suspect) {
+      // One last Newton step: quadratic convergence makes it exact to rounding, so estimates
+      // match other software to far better than the stopping tolerance.
+      b += delta;
+      eta.noalias() = Xr * b;
+      ll = loglik(eta, y, w);
+      derivatives();
+      // Under separation the relative gradient also vanishes, but the next Newton step still
+      // moves some linear predictors by O(1) (they diverge); keep iterating to expose it.
+      const double move = have_info ? (Xr * llt.solve(g)).cwiseAbs().maxCoeff() : 1.0;
+      if (move < 1e-4) {
+        f.status = FitStatus::Converged;
+        break;
+      }
+      suspect = true;
+      continue;
+    }
+    if (it == opt.max_iter) break;
+    f.iterations = it + 1;
+    double step = 1.0;
+    Eigen::VectorXd bn = b + delta;
+    Eigen::VectorXd en = Xr * bn;
+    double lln = loglik(en, y, w);
+    for (int h = 0; h < opt.max_halvings && !(lln >= ll - 1e-12 * std::abs(ll)); ++h) {
+      step /= 2;
+      bn = b + step * delta;
+      en.noalias() = Xr * bn;
+      lln = loglik(en, y, w);
+    }
+    b = bn;
+    eta = en;
+    ll = lln;
+    if (-ll < 1e-10 * f.sum_w) break;  // perfect fit: complete separation
+  }
+  if (!have_info || f.status != FitStatus::Converged)
+    for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
+
+  // Separation (only for fits that did not converge): rows with positive weight fitted at
+  // (numerically) 0/1 on the correct side; complete when every row is on its correct side.
+  if (f.status != FitStatus::Converged) {
+    Eigen::Index n_pos = 0, n_sep = 0, n_correct = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!(w[i] > 0)) continue;
+      ++n_pos;
+      const bool correct = (y[i] == 1 && eta[i] > 0) || (y[i] == 0 && eta[i] < 0);
+      n_correct += correct;
+      if (correct && std::abs(eta[i]) > opt.separation_eta) ++n_sep;
+    }
+    if (n_sep > 0) f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
+  }
+
+  f.beta = Eigen::VectorXd::Zero(p);
+  f.cov = Eigen::MatrixXd::Zero(p, p);
+  Eigen::MatrixXd covr = Eigen::MatrixXd::Constant(k, k, std::numeric_limits<double>::quiet_NaN());
+  if (have_info) covr = llt.solve(Eigen::MatrixXd::Identity(k, k));
+  for (Eigen::Index a = 0; a < k; ++a) {
+    f.beta[keep[static_cast<std::size_t>(a)]] = b[a];
+    for (Eigen::Index c = 0; c < k; ++c)
+      f.cov(keep[static_cast<std::size_t>(a)], keep[static_cast<std::size_t>(c)]) = covr(a, c);
+  }
+  f.mu = mu;
+  f.neg2ll = -2 * ll;
+  f.aic = f.neg2ll + 2.0 * static_cast<double>(k);
+  f.sc = f.neg2ll + static_cast<double>(k) * std::log(f.sum_w);
+  return f;
+}
+
+}  // namespace dmde::model

@@ -1,0 +1,319 @@
+// Scoring one population: per-Caf streaming compute, collective output rounds, national
+// percentiles from a global histogram, drift and summaries.
+#include "core/serialize.hpp"  // first: Eigen members
+#include "worker/score.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/serialization/array.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "core/atomic.hpp"
+#include "worker/score_io.hpp"
+
+namespace dmde::worker {
+namespace {
+
+constexpr int kHistBits = 20;
+constexpr std::int64_t kHistBins = std::int64_t{1} << kHistBits;
+
+std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::int64_t hist_bin(double p) { return std::min<std::int64_t>(kHistBins - 1, static_cast<std::int64_t>(p * kHistBins)); }
+
+/// Per-dossier results of one Caf, in file order of its rows.
+struct CafBuffers {
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> caf, rank;
+  std::vector<double> eta, prob, pct;
+  std::vector<std::uint8_t> flag;
+  std::array<std::vector<std::int16_t>, 3> reason;
+  std::array<std::vector<double>, 3> contrib;
+
+  void resize(std::size_t n) {
+    id.resize(n), caf.resize(n), rank.resize(n), eta.resize(n), prob.resize(n), pct.resize(n), flag.resize(n);
+    for (auto& r : reason) r.resize(n);
+    for (auto& c : contrib) c.resize(n);
+  }
+  RowBlock block(std::size_t at) const {
+    RowBlock b{id.data() + at, caf.data() + at, eta.data() + at, prob.data() + at, rank.data() + at,
+               pct.data() + at, flag.data() + at, {}, {}};
+    for (std::size_t k = 0; k < 3; ++k) b.reason[k] = reason[k].data() + at, b.contrib[k] = contrib[k].data() + at;
+    return b;
+  }
+};
+
+class Scorer {
+ public:
+  Scorer(const ScoreModel& m, const TableReader& pop, const ScoreOptions& opt)
+      : m_(m), pop_(pop), opt_(opt) {
+    for (const auto& c : m.coding) coders_.emplace_back(c, pop.schema(), pop.path());
+    auto& offset_ = st_.class_offset;
+    offset_.push_back(0);
+    for (const auto& c : m.coding) offset_.push_back(offset_.back() + c.n_classes);
+    st_.var_counts.resize(m.coding.size());
+    st_.class_counts.assign(static_cast<std::size_t>(offset_.back()), 0);
+    st_.score_bins.assign(m.score_cuts.size() + 1, 0);
+    st_.hist.assign(static_cast<std::size_t>(kHistBins), 0);
+  }
+  ScoreTallies& state() { return st_; }
+
+  /// Scores every row of one Caf into `b` and fills its summary.
+  void score_caf(const std::vector<Segment>& segs, std::int64_t rows, CafBuffers& b) {
+    b.resize(static_cast<std::size_t>(rows));
+    CafResult r;
+    r.caf = segs.front().caf;
+    r.rows_in = rows;
+    std::vector<CodingCounts> before = st_.var_counts;
+    std::size_t at = 0;
+    for (const auto& s : segs)
+      for (std::int64_t off = s.begin; off < s.end; off += opt_.chunk_rows) {
+        const std::int64_t cnt = std::min(opt_.chunk_rows, s.end - off);
+        score_chunk(off, cnt, b, at);
+        at += static_cast<std::size_t>(cnt);
+      }
+    for (std::size_t k = 0; k < before.size(); ++k) {
+      r.unseen += st_.var_counts[k].unseen - before[k].unseen;
+      r.missing += st_.var_counts[k].missing - before[k].missing;
+      r.out_of_range += st_.var_counts[k].out_of_range - before[k].out_of_range;
+      r.nonfinite += st_.var_counts[k].nonfinite - before[k].nonfinite;
+    }
+    std::fill(b.caf.begin(), b.caf.end(), r.caf);
+    rank_caf(b, r);
+    st_.cafs.push_back(r);
+  }
+
+ private:
+  void score_chunk(std::int64_t off, std::int64_t cnt, CafBuffers& b, std::size_t at) {
+    const auto n = static_cast<std::size_t>(cnt);
+    const auto ids = pop_.read_id(off, cnt);
+    std::copy(ids.begin(), ids.end(), b.id.begin() + static_cast<std::ptrdiff_t>(at));
+    const std::size_t p = coders_.size();
+    raw_.resize(n);
+    codes_.resize(n * p);
+    cell_.resize(n);
+    for (std::size_t k = 0; k < p; ++k) {
+      pop_.read_var(coders_[k].coding().variable, off, cnt, raw_.data());
+      int* ck = codes_.data() + k * n;
+      coders_[k].apply(raw_.data(), cnt, ck, st_.var_counts[k]);
+      std::int64_t* cc = st_.class_counts.data() + st_.class_offset[k];
+      for (std::size_t i = 0; i < n; ++i) ++cc[ck[i]];
+    }
+    double* eta = b.eta.data() + at;
+    std::fill(eta, eta + n, m_.card.intercept);
+    std::array<double*, 3> tv;
+    std::array<std::int16_t*, 3> ti;
+    for (std::size_t k = 0; k < 3; ++k) {
+      tv[k] = b.contrib[k].data() + at;
+      ti[k] = b.reason[k].data() + at;
+      std::fill(tv[k], tv[k] + n, -std::numeric_limits<double>::infinity());
+      std::fill(ti[k], ti[k] + n, std::int16_t{-1});
+    }
+    // Term-major: each lookup table stays in cache; the running top 3 keeps earlier (lower
+    // index) effects on ties because only a strictly larger contribution displaces one.
+    for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
+      const auto& t = m_.card.terms[j];
+      const double* beta = t.beta.data();
+      const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n;
+      if (t.inputs.size() == 1) {
+        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i];
+      } else {
+        const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n;
+        const int l0 = t.n_levels[0];
+        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i] + l0 * c1[i];
+      }
+      add_term(beta, t.reference, static_cast<std::int16_t>(j), n, eta, tv, ti);
+    }
+    for (std::size_t k = 0; k < 3; ++k)
+      for (std::size_t i = 0; i < n; ++i)
+        if (ti[k][i] < 0) tv[k][i] = 0;
+    double* prob = b.prob.data() + at;
+    for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
+  }
+
+  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref).
+  void add_term(const double* beta, double ref, std::int16_t jj, std::size_t n, double* eta, std::array<double*, 3>& tv,
+                std::array<std::int16_t*, 3>& ti) const {
+    const int* cell = cell_.data();
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = beta[cell[i]];
+      eta[i] += v;
+      const double c = v - ref;
+      if (c > tv[2][i]) [[unlikely]] {
+        if (c > tv[1][i]) {
+          tv[2][i] = tv[1][i], ti[2][i] = ti[1][i];
+          if (c > tv[0][i]) {
+            tv[1][i] = tv[0][i], ti[1][i] = ti[0][i];
+            tv[0][i] = c, ti[0][i] = jj;
+          } else {
+            tv[1][i] = c, ti[1][i] = jj;
+          }
+        } else {
+          tv[2][i] = c, ti[2][i] = jj;
+        }
+      }
+    }
+  }
+
+  /// Ranks, percentiles, flags and the summary of one whole Caf.
+  void rank_caf(CafBuffers& b, CafResult& r) {
+    const std::size_t n = b.id.size();
+    r.count = static_cast<std::int64_t>(n);
+    {  // duplicate ids (no id in the message: personal data)
+      std::vector<std::int64_t> ids = b.id;
+      std::sort(ids.begin(), ids.end());
+      const auto dups = n - static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+      if (dups) throw InputError("population has " + std::to_string(dups) + " duplicate dossier id(s) in Caf " +
+                                 std::to_string(r.caf));
+    }
+    // Sort keys travel with their row index: contiguous records sort faster than an indirect index.
+    struct Key {
+      double p;
+      std::int64_t id;
+      std::uint32_t row;
+    };
+    std::vector<Key> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = {b.prob[i], b.id[i], static_cast<std::uint32_t>(i)};
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& c) { return a.p != c.p ? a.p > c.p : a.id < c.id; });
+    std::vector<std::uint32_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
+    keys = {};
+    const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
+    for (std::size_t q = 0; q < n;) {
+      std::size_t e = q;
+      while (e < n && b.prob[order[e]] == b.prob[order[q]]) ++e;
+      const double pct = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / static_cast<double>(n);
+      for (std::size_t k = q; k < e; ++k) {
+        b.rank[order[k]] = static_cast<std::int32_t>(k + 1);
+        b.pct[order[k]] = pct;
+        b.flag[order[k]] = k < top ? 1 : 0;
+      }
+      q = e;
+    }
+    r.flagged = static_cast<std::int64_t>(std::min(top, n));
+    double sum = 0;
+    std::uint64_t chk = 0;
+    for (std::size_t i = 0; i < n; ++i) {  // file order: deterministic sum
+      const double p = b.prob[i];
+      sum += p;
+      std::uint64_t bits;
+      std::memcpy(&bits, &p, sizeof bits);
+      chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
+      ++st_.hist[static_cast<std::size_t>(hist_bin(p))];
+      const auto sb = std::upper_bound(m_.score_cuts.begin(), m_.score_cuts.end(), p, std::less_equal<double>());
+      ++st_.score_bins[static_cast<std::size_t>(sb - m_.score_cuts.begin())];
+    }
+    r.checksum = chk;
+    r.mean = n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t k = 0; k < 9; ++k) {  // R type 7 on the ascending order
+      if (!n) {
+        r.deciles[k] = std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      const double h = static_cast<double>(n - 1) * static_cast<double>(k + 1) / 10.0;
+      const auto lo = static_cast<std::size_t>(std::floor(h));
+      const auto hi = std::min(lo + 1, n - 1);
+      const double xl = b.prob[order[n - 1 - lo]], xh = b.prob[order[n - 1 - hi]];
+      r.deciles[k] = xl + (h - static_cast<double>(lo)) * (xh - xl);
+    }
+  }
+
+  const ScoreModel& m_;
+  const TableReader& pop_;
+  const ScoreOptions& opt_;
+  std::vector<InputCoder> coders_;
+  ScoreTallies st_;
+  std::vector<float> raw_;
+  std::vector<int> codes_, cell_;
+};
+
+}  // namespace
+
+// Defined in score_finish.cpp: national percentiles, drift and the small tables.
+ScoreResult score_population(const Comm& comm, const ScoreModel& model, const std::string& pop_path,
+                             const std::string& out_path, const ScoreOptions& opt) {
+  model.validate("model");
+  if (!(opt.top_percent > 0 && opt.top_percent <= 100)) throw InputError("top percent must be in (0, 100]");
+  if (opt.chunk_rows < 1) throw InputError("chunk rows must be positive");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char* what) {
+    spdlog::debug("{}: {:.3f} s", what, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  TableReader pop(pop_path, &comm);
+  Scorer scorer(model, pop, opt);  // checks every model variable exists with its kind (same on all ranks)
+  const ScorePlan plan = plan_scoring(comm, pop, std::max<std::int64_t>(opt.chunk_rows, 1 << 20));
+  if (comm.is_root()) {
+    spdlog::info("scoring {} dossiers of {} Cafs on {} rank(s), {} model inputs{}", plan.n_rows, plan.cafs.size(),
+                 comm.size(), model.coding.size(), plan.grouped ? "" : " (Cafs not contiguous: slow path)");
+    if (!plan.ids_increasing) spdlog::warn("dossier ids are not increasing in file order: duplicates are checked within each Caf only");
+  }
+  lap("plan");
+  std::vector<std::int32_t> listed;
+  if (pop.file().exists("cafs")) listed = pop.file().dataset("cafs").read_all<std::int32_t>();
+
+  AtomicPath atomic(out_path, &comm);
+  ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped);
+  const auto mine = plan.cafs_of(comm.rank());
+  std::int64_t my_writes = 0;
+  for (auto c : mine) my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
+  const std::int64_t rounds = plan.grouped ? comm.allreduce_max(my_writes) : my_writes;
+
+  // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.
+  std::string err;
+  bool input_err = false;
+  CafBuffers b;
+  std::int64_t done = 0;
+  for (auto c : mine) {
+    const auto& segs = plan.caf_segments[c];
+    if (err.empty()) {
+      try {
+        scorer.score_caf(segs, plan.caf_rows[c], b);
+      } catch (const InputError& e) {
+        err = e.what(), input_err = true;
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+    }
+    std::size_t at = 0;
+    for (const auto& s : segs) {
+      const std::int64_t cnt = err.empty() ? s.end - s.begin : 0;
+      out.write_rows(s.begin, cnt, b.block(err.empty() ? at : 0));
+      at += static_cast<std::size_t>(s.end - s.begin);
+      ++done;
+    }
+  }
+  lap("scored own Cafs");
+  const RowBlock none = CafBuffers{}.block(0);
+  for (; done < rounds; ++done) out.write_rows(0, 0, none);
+  lap("per-dossier pass");
+  const bool any_input = comm.any(input_err);
+  if (comm.any(!err.empty())) {  // every rank throws the first error in rank order
+    std::string msg;
+    for (const auto& e : comm.allgather(err))
+      if (msg.empty()) msg = e;
+    if (any_input) throw InputError(msg);
+    throw Error(msg);
+  }
+  auto res = finish_scoring(comm, model, plan, out, scorer.state(), opt, listed);
+  lap("national percentiles and tables");
+  out.file().set_attr("model_fingerprint", model.fingerprint());
+  out.file().set_attr("model_name", model.name);
+  out.file().set_attr("population", opt.population_label.empty() ? pop_path : opt.population_label);
+  out.file().set_attr("top_percent", opt.top_percent);
+  out.file().set_attr("n_rows", plan.n_rows);
+  out.close();
+  atomic.commit();
+  lap("closed and renamed");
+  return res;
+}
+
+}  // namespace dmde::worker

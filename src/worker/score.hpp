@@ -1,0 +1,100 @@
+#pragma once
+// Nightly national scoring (technical note, section 8): every rank scores whole Cafs, streaming
+// their rows in chunks and reading only the model's input variables, and writes per-dossier
+// results at each row's original position in one parallel HDF5 file (collective writes), plus
+// per-Caf summaries, drift (PSI) and a manifest reconciled against the input.
+//
+// Output file (dmde_format="dmde-scores"; readable with h5py / rhdf5):
+//   /id int64[n], /caf int32[n]              copied from the population, same row order
+//   /score/eta float64[n]                    linear predictor
+//   /score/probability float64[n]
+//   /score/rank_caf int32[n]                 1 = highest probability in its Caf; ties by ascending id
+//   /score/pct_caf float64[n]                100 * (#lower + #equal/2) / n_caf, ties on probability shared
+//   /score/pct_national float64[n]           same definition nationally, from a 2^20-bin histogram of the
+//                                            probability: exact to within half a bin's mass (attr max_error)
+//   /score/flag_top uint8[n]                 rank_caf <= ceil(top_percent/100 * n_caf)
+//   /score/reason{1,2,3} int16[n]            index of the scorecard effect with the 1st/2nd/3rd largest
+//                                            contribution relative to the reference profile (ties: lower
+//                                            index first; -1 when the model has fewer effects)
+//   /score/reason{1,2,3}_contrib float64[n]  those contributions; all contributions + baseline = eta
+//   /score/effects strings                   effect names (attr baseline)
+//   /caf_summary/{caf, count, mean, deciles[n_caf x 9] (R type 7), flagged, unseen, missing,
+//                 out_of_range, nonfinite}   Cafs listed in the population's /cafs but absent get count 0
+//   /drift/{input, variable, psi, level, n_missing, n_nonfinite, n_out_of_range, n_unseen,
+//           class_offset, class_share_learning, class_share_tonight}; attrs score_psi, score_psi_level
+//   /manifest/{caf, rows_in, rows_out, checksum}  checksum: sum over rows of mix64(id, probability bits)
+// Root attributes: model_fingerprint, model_name, population, top_percent, n_rows.
+//
+// Rows of one Caf may be non-contiguous (an imported file): the plan lists maximal runs
+// ("segments") of each Caf; grouped files (one segment per Caf, as `dmde generate` writes) are the
+// fast path, interleaved files are scored correctly with one read per run and independent writes.
+// Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf), one chunk of inputs
+// (chunk_rows x inputs x 8 bytes) and the 8 MB histogram, whatever the population size.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/comm.hpp"
+#include "core/table.hpp"
+#include "worker/score_model.hpp"
+
+namespace dmde::worker {
+
+/// A maximal run of consecutive rows [begin, end) of one Caf.
+struct Segment {
+  std::int32_t caf = 0;
+  std::int64_t begin = 0, end = 0;
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & caf & begin & end;
+  }
+};
+
+/// Who scores what. Identical on every rank.
+struct ScorePlan {
+  std::int64_t n_rows = 0;
+  std::vector<std::int32_t> cafs;      ///< distinct Caf codes present, ascending
+  std::vector<std::int64_t> caf_rows;  ///< rows of each Caf
+  std::vector<int> owner;              ///< rank scoring each Caf (LPT balance of rows)
+  std::vector<std::vector<Segment>> caf_segments;  ///< each Caf's runs, in file order
+  bool grouped = true;                 ///< every Caf is one run
+  bool ids_increasing = false;         ///< /id strictly increasing in file order (so no duplicates anywhere)
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & n_rows & cafs & caf_rows & owner & caf_segments & grouped & ids_increasing;
+  }
+  /// Indices (into cafs) of the Cafs of `rank`, largest first (ties: lower Caf code).
+  std::vector<std::size_t> cafs_of(int rank) const;
+};
+
+/// Builds the plan from the runs of the /caf column (pure: same answer on every rank).
+ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int ranks);
+/// Rank 0 streams /caf (and /id, to check ids increase) in chunks and finds the runs; the plan is
+/// broadcast. A read error on rank 0 is thrown on every rank.
+ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t chunk_rows);
+
+/// Options of a scoring run.
+struct ScoreOptions {
+  double top_percent = 5.0;          ///< flag the top k% of each Caf
+  std::int64_t chunk_rows = 65536;   ///< rows read per chunk
+  std::string population_label;      ///< stored as an attribute (a path; no personal data)
+};
+
+/// Totals of a run (identical on every rank).
+struct ScoreResult {
+  std::int64_t rows = 0;
+  std::int64_t cafs = 0;
+  std::int64_t flagged = 0;
+  double score_psi = 0;  ///< NaN when the model has no learning score distribution
+  int max_psi_level = 0; ///< worst level over variables and score
+};
+
+/// Scores population `pop_path` with `model` into `out_path` (collective; atomic: the file
+/// appears only when complete). Throws InputError for bad input (missing/mistyped variable,
+/// duplicate ids, model/spec mismatch) and leaves no output.
+ScoreResult score_population(const Comm& comm, const ScoreModel& model, const std::string& pop_path,
+                             const std::string& out_path, const ScoreOptions& opt);
+
+}  // namespace dmde::worker

@@ -1,0 +1,249 @@
+#include "core/serialize.hpp"  // first: Eigen members of the scorecard
+#include "worker/score_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "core/atomic.hpp"
+#include "core/error.hpp"
+#include "worker/artifact_io.hpp"
+
+namespace dmde::worker {
+namespace {
+
+constexpr char kMagic[8] = {'D', 'M', 'D', 'E', 'S', 'C', 'M', '\n'};
+constexpr char kArtifactMagic[8] = {'D', 'M', 'D', 'E', 'M', 'D', 'L', '\n'};
+constexpr std::uint32_t kVersion = 1;
+
+std::uint64_t fnv(const std::string& s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+/// A train artifact without a prep spec: its inputs are prepared class-code variables.
+ScoreModel from_artifact(const std::string& path) {
+  const auto a = load_artifact(path);
+  if (!a.prep_spec.empty())
+    throw InputError("'" + path + "' carries a preprocessing spec: scoring it needs the PrepSpec adapter (not merged yet)");
+  ScoreModel m;
+  m.card = a.card;
+  m.name = a.target;
+  for (std::size_t k = 0; k < a.card.inputs.size(); ++k) {
+    InputCoding c;
+    c.variable = a.card.inputs[k];
+    c.categorical = c.by_code = true;
+    for (const auto& t : a.card.terms)
+      for (std::size_t j = 0; j < t.inputs.size(); ++j)
+        if (t.inputs[j] == static_cast<int>(k)) c.n_classes = t.n_levels[j];
+    m.coding.push_back(c);
+  }
+  m.validate("'" + path + "'");
+  return m;
+}
+
+constexpr int kMaxFastCuts = 16;
+
+/// Numeric coding, branch-free (NaN compares false everywhere, so it is selected afterwards).
+/// M >= 0: the cut count at compile time (the compare chain unrolls); M < 0: `m_rt` cuts.
+template <int M>
+void code_numeric(const float* raw, std::int64_t n, int* codes, CodingCounts& counts, const float* cuts, int m_rt,
+                  const InputCoding& c) {
+  const int m = M >= 0 ? M : m_rt;
+  const auto lo = static_cast<float>(c.lo), hi = static_cast<float>(c.hi);
+  const float inf = std::numeric_limits<float>::infinity();
+  const int missing = c.missing_class;
+  // All 32-bit lanes so that the compiler vectorizes; counters per call fit (n < 2^31 per chunk).
+  int miss = 0, nonfin = 0, oor = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float x = raw[i];
+    int k = 0;
+    for (int j = 0; j < m; ++j) k += static_cast<int>(x > cuts[j]);
+    const int nan = static_cast<int>(x != x), fin = static_cast<int>(std::fabs(x) < inf);
+    codes[i] = missing + fin * (k - missing);  // arithmetic select: no control flow
+    miss += nan;
+    nonfin += 1 - fin - nan;
+    oor += fin & static_cast<int>((x < lo) | (x > hi));
+  }
+  counts.missing += miss;
+  counts.nonfinite += nonfin;
+  counts.out_of_range += oor;
+}
+
+}  // namespace
+
+void ScoreModel::validate(const std::string& where) const {
+  try {
+    card.validate();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(where + ": " + e.what());
+  }
+  if (coding.size() != card.inputs.size())
+    throw InputError(where + ": " + std::to_string(coding.size()) + " input codings for " +
+                     std::to_string(card.inputs.size()) + " scorecard inputs");
+  std::vector<int> classes(coding.size());
+  for (std::size_t k = 0; k < coding.size(); ++k) {
+    const auto& c = coding[k];
+    const std::string who = where + ": input '" + card.inputs[k] + "'";
+    const int n = c.n_classes;
+    auto in = [n](int v) { return v >= 0 && v < n; };
+    if (!in(c.missing_class) || !in(c.unseen_class)) throw InputError(who + ": missing/unseen class out of range");
+    if (c.by_code) {
+      if (!c.categorical) throw InputError(who + ": a prepared input is categorical");
+    } else if (c.categorical) {
+      if (c.level_class.size() != c.levels.size()) throw InputError(who + ": one class per level needed");
+      if (!std::all_of(c.level_class.begin(), c.level_class.end(), in)) throw InputError(who + ": level class out of range");
+    } else {
+      if (!std::is_sorted(c.cuts.begin(), c.cuts.end())) throw InputError(who + ": cuts not ascending");
+      if (static_cast<int>(c.cuts.size()) + 1 > n) throw InputError(who + ": more bins than classes");
+    }
+    if (!c.learn_share.empty() && static_cast<int>(c.learn_share.size()) != n)
+      throw InputError(who + ": learning shares do not match the class count");
+    classes[k] = n;
+  }
+  for (const auto& t : card.terms)
+    for (std::size_t k = 0; k < t.inputs.size(); ++k)
+      if (t.n_levels[k] != classes[static_cast<std::size_t>(t.inputs[k])])
+        throw InputError(where + ": effect '" + t.effect + "' expects " + std::to_string(t.n_levels[k]) +
+                         " classes of its input, the spec gives " +
+                         std::to_string(classes[static_cast<std::size_t>(t.inputs[k])]));
+  if (!score_learn_share.empty() && score_learn_share.size() != score_cuts.size() + 1)
+    throw InputError(where + ": score learning shares do not match the score bins");
+}
+
+std::string ScoreModel::fingerprint() const {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(fnv(to_bytes(*this))));
+  return buf;
+}
+
+InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::string& pop_path) : c_(&c) {
+  const auto& v = pop.vars[static_cast<std::size_t>(pop.require(c.variable, pop_path))];
+  const bool cat = v.kind == VarKind::Categorical;
+  if (cat != c.categorical)
+    throw InputError("variable '" + c.variable + "' is " + (cat ? "categorical" : "numeric") + " in '" + pop_path +
+                     "' but the model expects it " + (c.categorical ? "categorical" : "numeric"));
+  if (!cat || c.by_code) return;
+  std::unordered_map<std::string, int> cls;
+  for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);
+  for (const auto& name : v.levels) {
+    auto it = cls.find(name);
+    pop_level_class_.push_back(it == cls.end() ? c.unseen_class : it->second);
+    pop_level_unseen_.push_back(it == cls.end() ? 1 : 0);
+  }
+}
+
+void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
+  const auto& c = *c_;
+  if (c.by_code) {
+    const auto K = static_cast<float>(c.n_classes);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float x = raw[i];
+      if (!(x >= 0 && x < K))  // NaN included
+        throw InputError("prepared input '" + c.variable + "' holds a missing value or a class outside the model's " +
+                         std::to_string(c.n_classes) + " (the model has no preprocessing spec to map it)");
+      codes[i] = static_cast<int>(x);
+    }
+    return;
+  }
+  if (c.categorical) {
+    const auto L = static_cast<float>(pop_level_class_.size());
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float x = raw[i];
+      if (std::isnan(x)) {
+        codes[i] = c.missing_class;
+        ++counts.missing;
+      } else if (x >= 0 && x < L) {  // the table reader has already rejected codes outside the levels
+        const auto l = static_cast<std::size_t>(x);
+        codes[i] = pop_level_class_[l];
+        counts.unseen += pop_level_unseen_[l];
+      } else {
+        throw InputError("variable '" + c.variable + "' holds a level code outside its levels");
+      }
+    }
+    return;
+  }
+  // Cuts as float, compared in float: the raw column is float32, and training cut points sit
+  // between observed values, so no value crosses a cut by rounding.
+  float cuts[kMaxFastCuts];
+  const int m = static_cast<int>(c.cuts.size());
+  if (m > kMaxFastCuts) {
+    std::vector<float> many(c.cuts.begin(), c.cuts.end());
+    code_numeric<-1>(raw, n, codes, counts, many.data(), m, c);
+    return;
+  }
+  for (int j = 0; j < m; ++j) cuts[j] = static_cast<float>(c.cuts[static_cast<std::size_t>(j)]);
+  switch (m) {  // fixed cut counts unroll into branch-free compare chains
+#define DMDE_CUTS(M) \
+  case M: code_numeric<M>(raw, n, codes, counts, cuts, M, c); break;
+    DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
+    DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
+#undef DMDE_CUTS
+  }
+}
+
+double psi(const std::vector<double>& expected, const std::vector<double>& actual) {
+  if (expected.size() != actual.size()) throw std::invalid_argument("psi: bin counts differ");
+  double s = 0;
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    const double e = std::max(expected[k], 1e-4), a = std::max(actual[k], 1e-4);
+    s += (a - e) * std::log(a / e);
+  }
+  return s;
+}
+
+int psi_level(double value) { return value < 0.1 ? 0 : value < 0.25 ? 1 : 2; }
+
+std::string score_model_json(const ScoreModel& m) {
+  nlohmann::json j;
+  j["name"] = m.name;
+  j["intercept"] = m.card.intercept;
+  j["baseline"] = m.card.baseline();
+  for (std::size_t k = 0; k < m.coding.size(); ++k) {
+    const auto& c = m.coding[k];
+    j["inputs"].push_back({{"name", m.card.inputs[k]}, {"variable", c.variable}, {"categorical", c.categorical},
+                           {"by_code", c.by_code}, {"cuts", c.cuts}, {"lo", c.lo}, {"hi", c.hi}, {"levels", c.levels},
+                           {"level_class", c.level_class}, {"missing_class", c.missing_class},
+                           {"unseen_class", c.unseen_class}, {"n_classes", c.n_classes}, {"learn_share", c.learn_share}});
+  }
+  for (const auto& t : m.card.terms)
+    j["terms"].push_back({{"effect", t.effect}, {"inputs", t.inputs}, {"n_levels", t.n_levels},
+                          {"beta", std::vector<double>(t.beta.data(), t.beta.data() + t.beta.size())},
+                          {"reference", t.reference}});
+  j["score_cuts"] = m.score_cuts;
+  j["score_learn_share"] = m.score_learn_share;
+  return j.dump(1);
+}
+
+void save_score_model(const std::string& path, const ScoreModel& m) {
+  m.validate("model for '" + path + "'");
+  std::string bytes(kMagic, sizeof kMagic);
+  bytes.append(reinterpret_cast<const char*>(&kVersion), sizeof kVersion);
+  bytes += to_bytes(m);
+  write_file_atomic(path, bytes);
+}
+
+ScoreModel load_score_model(const std::string& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kArtifactMagic, 8) == 0) return from_artifact(path);
+  if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic, 8) != 0)
+    throw InputError("'" + path + "' is not a dmde scoring model");
+  std::uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 8, sizeof version);
+  if (version != kVersion) throw InputError("'" + path + "': unsupported scoring model version " + std::to_string(version));
+  ScoreModel m;
+  try {
+    from_bytes(bytes.substr(12), m);
+  } catch (const Error& e) {
+    throw InputError("'" + path + "' is corrupt or truncated: " + e.what());
+  }
+  m.validate("'" + path + "'");
+  return m;
+}
+
+}  // namespace dmde::worker

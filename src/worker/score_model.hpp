@@ -1,0 +1,108 @@
+#pragma once
+// What nightly scoring needs from a trained model, in resolved form: for each scorecard input, how
+// a raw population variable maps to its class code (the preprocessing spec restricted to the model
+// inputs), the learning-table class shares (for drift), the additive scorecard, and the learning
+// score distribution. Built from a ModelArtifact + PrepSpec (train/prep branches) by one adapter;
+// meanwhile saved/loaded on its own ("DMDESCM" container) so that scoring, its tests and its
+// benchmark run end to end.
+//
+// Coding rules (the documented handling of bad values; every case is counted per variable):
+//   numeric      class k such that cuts[k-1] < x <= cuts[k] (k = number of cuts below x);
+//                NaN -> missing_class; +/-inf -> missing_class (counted as non-finite);
+//                x outside the training range [lo, hi] -> the extreme class it falls in (counted
+//                as out-of-range: the bins are open-ended, as in training).
+//   categorical  population level names are matched by name to the training levels; a level the
+//                model never saw -> unseen_class (counted as unseen); missing -> missing_class.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/table.hpp"
+#include "model/scorecard.hpp"
+
+namespace dmde::worker {
+
+/// How one scorecard input is coded from one raw variable.
+struct InputCoding {
+  std::string variable;             ///< raw population variable read from /variables/<name>
+  bool categorical = false;         ///< expected kind of the raw variable
+  std::vector<double> cuts;         ///< numeric: ascending class upper bounds (classes = cuts.size() + 1 + extra)
+  double lo = 0, hi = 0;            ///< numeric: training range (values outside are counted as out-of-range)
+  std::vector<std::string> levels;  ///< categorical: training level names
+  std::vector<int> level_class;     ///< categorical: class of each training level
+  int missing_class = 0;            ///< class of a missing (or non-finite) value
+  int unseen_class = 0;             ///< categorical: class of a level never seen in training
+  int n_classes = 1;                ///< number of classes (the scorecard's level count of this input)
+  std::vector<double> learn_share;  ///< share of each class in the learning table (sums to 1; empty = unknown)
+  /// A prepared input (model trained on a prepared table, no spec): the raw categorical code is the
+  /// class; a missing value or a code >= n_classes is an error, not a guess.
+  bool by_code = false;
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & variable & categorical & cuts & lo & hi & levels & level_class & missing_class & unseen_class & n_classes &
+        learn_share & by_code;
+  }
+};
+
+/// Per-variable counts of the documented bad-value handling.
+struct CodingCounts {
+  std::int64_t missing = 0;       ///< NaN / missing level
+  std::int64_t nonfinite = 0;     ///< +/-inf (coded as missing)
+  std::int64_t out_of_range = 0;  ///< numeric value outside the training range
+  std::int64_t unseen = 0;        ///< categorical level unknown to the model
+};
+
+/// The model as scoring uses it.
+struct ScoreModel {
+  model::Scorecard card;
+  std::vector<InputCoding> coding;           ///< one per card.inputs, same order
+  std::vector<double> score_cuts;            ///< learning-table probability bin bounds (ascending), for score PSI
+  std::vector<double> score_learn_share;     ///< learning-table share of each score bin (score_cuts.size() + 1)
+  std::string name;                          ///< free label (target, version)
+
+  /// Checks the card and the coding agree (classes, shares); throws InputError naming `where`.
+  void validate(const std::string& where) const;
+  /// "fnv1a64:<hex>" of the serialized model: identifies the model in outputs.
+  std::string fingerprint() const;
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & card & coding & score_cuts & score_learn_share & name;
+  }
+};
+
+/// Resolved coder of one input against one population file: raw values -> class codes.
+class InputCoder {
+ public:
+  /// Checks the population variable exists with the expected kind, and maps its level names to
+  /// classes; throws InputError naming the file and variable.
+  InputCoder(const InputCoding& c, const TableSchema& pop, const std::string& pop_path);
+  /// Codes `n` raw values (categorical: population level codes as floats, NaN = missing).
+  void apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const;
+  const InputCoding& coding() const { return *c_; }
+
+ private:
+  const InputCoding* c_;
+  std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
+  std::vector<char> pop_level_unseen_;
+};
+
+/// Population stability index sum((a - e) * ln(a / e)) over bins, shares floored at 1e-4.
+double psi(const std::vector<double>& expected, const std::vector<double>& actual);
+/// 0 "stable" (< 0.1), 1 "moderate shift" (< 0.25), 2 "major shift".
+int psi_level(double value);
+
+/// The model as JSON (for peers and audits without dmde): intercept, inputs with their coding
+/// rules and learning shares, terms (effect, inputs, n_levels, beta, reference), score bins.
+std::string score_model_json(const ScoreModel& m);
+
+/// Saves a ScoreModel atomically ("DMDESCM\n" + uint32 version + payload).
+void save_score_model(const std::string& path, const ScoreModel& m);
+/// Loads a ScoreModel, or converts a `dmde train` artifact (worker/artifact_io.hpp): without a prep
+/// spec its inputs are prepared categorical variables read by code (InputCoding::by_code); with one,
+/// InputError until the PrepSpec adapter lands. Throws InputError naming the path for a missing,
+/// foreign or corrupt file.
+ScoreModel load_score_model(const std::string& path);
+
+}  // namespace dmde::worker

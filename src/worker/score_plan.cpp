@@ -1,0 +1,79 @@
+// The scoring plan: runs of /caf, rows per Caf, Cafs balanced over ranks by row count.
+#include <algorithm>
+#include <map>
+#include <numeric>
+
+#include "core/serialize.hpp"
+#include "worker/partition.hpp"
+#include "worker/score.hpp"
+
+namespace dmde::worker {
+
+std::vector<std::size_t> ScorePlan::cafs_of(int rank) const {
+  std::vector<std::size_t> mine;
+  for (std::size_t c = 0; c < cafs.size(); ++c)
+    if (owner[c] == rank) mine.push_back(c);
+  std::stable_sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) { return caf_rows[a] > caf_rows[b]; });
+  return mine;
+}
+
+ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int ranks) {
+  ScorePlan p;
+  p.n_rows = n_rows;
+  std::map<std::int32_t, std::vector<Segment>> by_caf;
+  std::int64_t covered = 0;
+  for (const auto& r : runs) {
+    by_caf[r.caf].push_back(r);
+    covered += r.end - r.begin;
+  }
+  if (covered != n_rows) throw Error("scoring plan: runs cover " + std::to_string(covered) + " of " +
+                                     std::to_string(n_rows) + " rows");
+  for (auto& [caf, segs] : by_caf) {
+    p.cafs.push_back(caf);
+    std::int64_t rows = 0;
+    for (const auto& s : segs) rows += s.end - s.begin;
+    p.caf_rows.push_back(rows);
+    p.grouped = p.grouped && segs.size() == 1;
+    p.caf_segments.push_back(std::move(segs));
+  }
+  p.owner = balance_groups(p.caf_rows, ranks);
+  return p;
+}
+
+ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t chunk_rows) {
+  ScorePlan plan;
+  std::string bytes, err;
+  if (comm.is_root()) {
+    try {
+      const std::int64_t n = pop.schema().n_rows;
+      std::vector<Segment> runs;
+      bool increasing = true;
+      std::int64_t last = 0;
+      for (std::int64_t off = 0; off < n; off += chunk_rows) {
+        const std::int64_t cnt = std::min(chunk_rows, n - off);
+        const auto caf = pop.read_caf(off, cnt);
+        const auto id = pop.read_id(off, cnt);
+        for (std::int64_t i = 0; i < cnt; ++i) {
+          const auto c = caf[static_cast<std::size_t>(i)];
+          if (!runs.empty() && runs.back().caf == c) ++runs.back().end;
+          else runs.push_back({c, off + i, off + i + 1});
+          const auto d = id[static_cast<std::size_t>(i)];
+          increasing = increasing && (off + i == 0 || d > last);
+          last = d;
+        }
+      }
+      plan = make_plan(runs, n, comm.size());
+      plan.ids_increasing = increasing;
+      bytes = to_bytes(plan);
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+  }
+  comm.bcast(err);
+  if (!err.empty()) throw InputError(err);
+  comm.bcast(bytes);
+  if (!comm.is_root()) from_bytes(bytes, plan);
+  return plan;
+}
+
+}  // namespace dmde::worker

@@ -1,0 +1,201 @@
+// Scoring pieces on their own: the documented coding rules (missing, non-finite, out-of-range,
+// unseen levels), PSI by hand, the Caf plan, model/spec checks and the model file.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "core/atomic.hpp"
+#include "core/error.hpp"
+#include "core/h5.hpp"
+#include "worker/artifact_io.hpp"
+#include "worker/score.hpp"
+#include "worker/score_model.hpp"
+
+using namespace dmde;
+using namespace dmde::worker;
+
+namespace {
+
+TableSchema pop_schema() {
+  TableSchema s;
+  s.kind = "population";
+  s.vars = {{"x", VarKind::Numeric, "", 0, {}}, {"c", VarKind::Categorical, "", 0, {"b", "zz", "a"}}};
+  return s;
+}
+
+InputCoding numeric_x() {
+  InputCoding c;
+  c.variable = "x";
+  c.cuts = {1.0, 2.5};  // classes 0: x <= 1, 1: 1 < x <= 2.5, 2: x > 2.5, 3: missing
+  c.lo = 0, c.hi = 10;
+  c.n_classes = 4;
+  c.missing_class = c.unseen_class = 3;
+  return c;
+}
+
+InputCoding categorical_c() {
+  InputCoding c;
+  c.variable = "c";
+  c.categorical = true;
+  c.levels = {"a", "b", "c"};
+  c.level_class = {0, 1, 1};
+  c.n_classes = 3;
+  c.missing_class = 2;
+  c.unseen_class = 2;
+  return c;
+}
+
+}  // namespace
+
+TEST(ScoreCoding, NumericBinsMissingNonFiniteOutOfRange) {
+  const auto s = pop_schema();
+  const auto c = numeric_x();
+  InputCoder coder(c, s, "P.h5");
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> raw = {0.5f, 1.0f, 1.5f, 2.5f, 3.0f, nan, inf, -inf, -4.0f, 11.0f};
+  std::vector<int> codes(raw.size());
+  CodingCounts n;
+  coder.apply(raw.data(), static_cast<std::int64_t>(raw.size()), codes.data(), n);
+  EXPECT_EQ(codes, (std::vector<int>{0, 0, 1, 1, 2, 3, 3, 3, 0, 2}));
+  EXPECT_EQ(n.missing, 1);
+  EXPECT_EQ(n.nonfinite, 2);
+  EXPECT_EQ(n.out_of_range, 2);  // -4 and 11 fall in the open-ended extreme classes, counted
+  EXPECT_EQ(n.unseen, 0);
+}
+
+TEST(ScoreCoding, CategoricalMatchesLevelNamesAndCountsUnseen) {
+  const auto s = pop_schema();  // population levels b, zz, a: codes differ from training a, b, c
+  const auto c = categorical_c();
+  InputCoder coder(c, s, "P.h5");
+  const std::vector<float> raw = {0, 1, 2, std::numeric_limits<float>::quiet_NaN(), 2};
+  std::vector<int> codes(raw.size());
+  CodingCounts n;
+  coder.apply(raw.data(), 5, codes.data(), n);
+  EXPECT_EQ(codes, (std::vector<int>{1, 2, 0, 2, 0}));  // b -> 1, zz unseen -> 2, a -> 0, missing -> 2
+  EXPECT_EQ(n.unseen, 1);
+  EXPECT_EQ(n.missing, 1);
+}
+
+TEST(ScoreCoding, MissingVariableAndWrongKindAreClearErrors) {
+  const auto s = pop_schema();
+  auto c = numeric_x();
+  c.variable = "absent";
+  EXPECT_THROW(InputCoder(c, s, "P.h5"), InputError);
+  c = numeric_x();
+  c.variable = "c";  // categorical in the file, numeric in the model
+  try {
+    InputCoder bad(c, s, "P.h5");
+    FAIL() << "kind mismatch accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("categorical in 'P.h5'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScoreDrift, PsiByHand) {
+  // (0.3-0.5)ln(0.3/0.5) + (0.7-0.5)ln(0.7/0.5) = 0.2*(ln(5/3) + ln(7/5)) = 0.169461...
+  EXPECT_NEAR(psi({0.5, 0.5}, {0.3, 0.7}), 0.2 * (std::log(5.0 / 3.0) + std::log(1.4)), 1e-15);
+  EXPECT_DOUBLE_EQ(psi({0.5, 0.5}, {0.5, 0.5}), 0.0);
+  // A class absent tonight is floored at 1e-4, not infinite.
+  EXPECT_NEAR(psi({0.5, 0.5}, {1.0, 0.0}), (1.0 - 0.5) * std::log(2.0) + (1e-4 - 0.5) * std::log(1e-4 / 0.5), 1e-12);
+  EXPECT_EQ(psi_level(0.05), 0);
+  EXPECT_EQ(psi_level(0.1), 1);
+  EXPECT_EQ(psi_level(0.3), 2);
+}
+
+TEST(ScorePlan, GroupedAndInterleavedCafs) {
+  const auto g = make_plan({{7, 0, 40}, {3, 40, 50}, {9, 50, 51}}, 51, 2);
+  EXPECT_TRUE(g.grouped);
+  EXPECT_EQ(g.cafs, (std::vector<std::int32_t>{3, 7, 9}));
+  EXPECT_EQ(g.caf_rows, (std::vector<std::int64_t>{10, 40, 1}));
+  EXPECT_EQ(g.owner, (std::vector<int>{1, 0, 1}));  // LPT: 40 -> rank 0, 10 -> rank 1, 1 -> rank 1
+  EXPECT_EQ(g.cafs_of(1), (std::vector<std::size_t>{0, 2}));
+  const auto i = make_plan({{1, 0, 2}, {2, 2, 3}, {1, 3, 5}}, 5, 3);
+  EXPECT_FALSE(i.grouped);
+  ASSERT_EQ(i.caf_segments[0].size(), 2u);
+  EXPECT_EQ(i.caf_segments[0][1].begin, 3);
+  EXPECT_EQ(i.caf_rows[0], 4);
+  EXPECT_THROW(make_plan({{1, 0, 2}}, 3, 1), Error);  // runs must cover the file
+}
+
+TEST(ScoreModelFile, SpecMustMatchCardAndFileRoundTrips) {
+  ScoreModel m;
+  m.card.inputs = {"px", "pc"};
+  m.coding = {numeric_x(), categorical_c()};
+  model::ScoreTerm t;
+  t.effect = "px*pc";
+  t.inputs = {0, 1};
+  t.n_levels = {4, 3};
+  t.beta = Eigen::VectorXd::LinSpaced(12, 0.0, 1.1);
+  m.card.terms.push_back(t);
+  EXPECT_NO_THROW(m.validate("m"));
+  auto bad = m;
+  bad.card.terms[0].n_levels = {4, 4};
+  bad.card.terms[0].beta = Eigen::VectorXd::Zero(16);
+  EXPECT_THROW(bad.validate("m"), InputError);  // effect expects 4 classes, spec gives 3
+  bad = m;
+  bad.coding.pop_back();
+  EXPECT_THROW(bad.validate("m"), InputError);
+
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string path = (dir / "dmde_score_model_test.dmde").string();
+  save_score_model(path, m);
+  const auto back = load_score_model(path);
+  EXPECT_EQ(back.fingerprint(), m.fingerprint());
+  EXPECT_EQ(back.card.terms[0].beta, m.card.terms[0].beta);
+  const std::string foreign = (dir / "dmde_score_model_foreign.dmde").string();
+  write_file_atomic(foreign, "not a model at all");
+  EXPECT_THROW(load_score_model(foreign), InputError);
+  write_file_atomic(foreign, read_file(path).substr(0, 40));  // truncated
+  EXPECT_THROW(load_score_model(foreign), InputError);
+  std::filesystem::remove(path);
+  std::filesystem::remove(foreign);
+}
+
+TEST(ScoreArtifact, TrainArtifactWithoutSpecScoresPreparedCodes) {
+  namespace fs = std::filesystem;
+  model::ModelArtifact a;
+  a.target = "target4";
+  a.card.intercept = -2.25;
+  a.card.inputs = {"single_parent", "rent_changes"};
+  Eigen::VectorXd b(6);
+  b << 0.1, 0.2, 0.3, -0.4, 0.5, 0.0;
+  a.card.terms = {{"single_parent", {0}, {2}, Eigen::Vector2d(0.0, 0.7), 0.35},
+                  {"single_parent*rent_changes", {0, 1}, {2, 3}, b, 0.05}};
+  const auto dir = fs::temp_directory_path();
+  const std::string model = (dir / "dmde_score_art.dmde").string(), pop = (dir / "dmde_score_art_pop.h5").string(),
+                    out = (dir / "dmde_score_art_out.h5").string();
+  save_artifact(model, a);
+  Table t;
+  t.schema.kind = "population";
+  t.schema.vars = {{"single_parent", VarKind::Categorical, "", 0, {"0", "1"}},
+                   {"rent_changes", VarKind::Categorical, "", 0, {"0", "1", "2"}}};
+  t.X.resize(6, 2);
+  t.X << 0, 0, 1, 0, 0, 1, 1, 1, 0, 2, 1, 2;
+  t.id = {1, 2, 3, 4, 5, 6};
+  t.caf = {1, 1, 1, 2, 2, 2};
+  t.weight = Eigen::VectorXd::Ones(6);
+  t.outcomes.resize(6, 0);
+  write_table(pop, t);
+  const auto m = load_score_model(model);
+  ASSERT_TRUE(m.coding[1].by_code);
+  Comm self(MPI_COMM_SELF);
+  score_population(self, m, pop, out, {});
+  const auto eta = h5::File::open(out).group("score").dataset("eta").read_all<double>();
+  const Eigen::VectorXd direct = a.card.linear_predictor(t.X.cast<int>());
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(eta[static_cast<std::size_t>(i)], direct[i]);
+  EXPECT_DOUBLE_EQ(eta[5], -2.25 + 0.7 + 0.0);  // single_parent=1, rent_changes=2: beta[1 + 2*2]
+  fs::remove(out);
+  // A missing prepared code cannot be guessed: clear error, no output.
+  t.X(2, 1) = std::nan("");
+  write_table(pop, t);
+  EXPECT_THROW(score_population(self, m, pop, out, {}), InputError);
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out + ".partial"));
+  // An artifact with a prep spec waits for the PrepSpec adapter.
+  a.prep_spec = "spec";
+  save_artifact(model, a);
+  EXPECT_THROW(load_score_model(model), InputError);
+  for (const auto& p : {model, pop}) fs::remove(p);
+}
