@@ -65,6 +65,8 @@ def environment(src, build):
         "logical_cpus": os.cpu_count(),
         "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "memory_gib": round(mem_kb / 1048576, 1) if mem_kb else None,
+        # A busy machine (shared CI, login node) slows every timing: record it with them.
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "compiler": first_line(sh([cxx, "--version"])),
         "build_type": cmake_cache(build, "CMAKE_BUILD_TYPE"),
         "open_mpi": first_line(sh(["mpirun", "--version"])),
@@ -156,7 +158,7 @@ def main():
 def summary(res, out):
     env = res["environment"]
     print(f"== dmde benchmark {env['date_utc']} on {env['host']}: {env['cpu_model']}, "
-          f"{env['logical_cpus']} CPUs, {env['memory_gib']} GiB; commit {(env['git_commit'] or '?')[:10]}")
+          f"{env['logical_cpus']} CPUs, {env['memory_gib']} GiB, load {env['load_average_1_5_15'][0]}; commit {(env['git_commit'] or '?')[:10]}")
     k = res["kernels"]
     if k.get("available") is False:
         print("kernels: not available")

@@ -16,7 +16,8 @@
 #            ratios come from the same run; skipped by --quick.
 # Each step script and peer gets DMDE_BENCH_JSON=<file>: a JSON object written there is embedded in
 # the results; otherwise its last output lines are. Environment (CPU, cores, memory, compiler, Open
-# MPI, HDF5, git commit, Slurm job) is recorded. Result: --out (default <work>/bench-results.json).
+# MPI, HDF5, git commit, Slurm job, load average) is recorded. DMDE_BENCH_FILTER: a Google Benchmark
+# regex selecting kernels. Result: --out (default <work>/bench-results.json).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$src/build
@@ -80,13 +81,15 @@ printf 'quick\t%s\nranks\t%s\nlearning_rows\t%s\nvars\t%s\npopulation_rows\t%s\n
 
 # ---- kernels -----------------------------------------------------------------------------------
 if section kernels; then
-  if [[ -x $build/dmde_bench ]]; then
-    note "kernels: $build/dmde_bench"
-    "$build/dmde_bench" --benchmark_min_time="$DMDE_BENCH_MIN_TIME" \
+  bench_exe=$build/bench/dmde_bench
+  [[ -x $bench_exe ]] || bench_exe=$build/dmde_bench
+  if [[ -x $bench_exe ]]; then
+    note "kernels: $bench_exe${DMDE_BENCH_FILTER:+ (filter $DMDE_BENCH_FILTER)}"
+    "$bench_exe" --benchmark_min_time="$DMDE_BENCH_MIN_TIME" --benchmark_filter="${DMDE_BENCH_FILTER:-.}" \
       --benchmark_out="$work/kernels.json" --benchmark_out_format=json >"$work/logs/kernels.log" 2>&1 ||
       note "kernels: dmde_bench failed (rc $?), see $work/logs/kernels.log"
   else
-    note "kernels: not available (no $build/dmde_bench: no bench/*_bench.cpp yet, or not built: ninja dmde_bench)"
+    note "kernels: not available (no $build/bench/dmde_bench: not built? ninja -C $build dmde_bench)"
   fi
 fi
 

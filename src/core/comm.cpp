@@ -151,6 +151,12 @@ std::string Comm::recv(int source, int tag, int* from, int* got_tag) const {
   return buf;
 }
 
+bool Comm::poll(int source, int tag) const {
+  int flag = 0;
+  mpi_check(MPI_Iprobe(source, tag, comm_, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+  return flag != 0;
+}
+
 void Comm::abort(int code) const {
   MPI_Abort(comm_, code);
   std::_Exit(code);

@@ -69,6 +69,9 @@ class Comm {
   void send(const std::string& bytes, int dest, int tag) const;
   /// Receive from any source (or `source`); returns the sender through `from` and the tag.
   std::string recv(int source, int tag, int* from = nullptr, int* got_tag = nullptr) const;
+  /// True when a message from `source` with `tag` (MPI_ANY_SOURCE/MPI_ANY_TAG allowed) is waiting:
+  /// lets a rank that also computes serve requests between work items without blocking.
+  bool poll(int source, int tag) const;
 
   /// Terminates every rank of the job; used by main after logging a fatal error.
   [[noreturn]] void abort(int code) const;

@@ -40,6 +40,14 @@ int run_main(int argc, char** argv) {
   Commands commands;
   add_import_command(app, commands);
   add_doctor_command(app, commands);
+  add_fit_command(app, commands);
+  add_prepare_command(app, commands);
+  add_targets_command(app, commands);
+  add_monitor_command(app, commands);
+  add_audit_command(app, commands);
+  add_generate_controls_command(app, commands);
+  add_generate_command(app, commands);
+  add_train_command(app, commands);
   add_score_command(app, commands);
 
   try {

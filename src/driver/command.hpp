@@ -59,6 +59,14 @@ void root_check(Comm& comm, const std::function<void()>& fn);
 // `app.get_subcommand("generate")` (CLI11), each adding its own leaf.
 void add_import_command(CLI::App& app, Commands& out);
 void add_doctor_command(CLI::App& app, Commands& out);
+void add_fit_command(CLI::App& app, Commands& out);
+void add_prepare_command(CLI::App& app, Commands& out);
+void add_targets_command(CLI::App& app, Commands& out);
+void add_monitor_command(CLI::App& app, Commands& out);
+void add_audit_command(CLI::App& app, Commands& out);
+void add_generate_controls_command(CLI::App& app, Commands& out);
+void add_generate_command(CLI::App& app, Commands& out);
+void add_train_command(CLI::App& app, Commands& out);
 void add_score_command(CLI::App& app, Commands& out);
 
 }  // namespace dmde::driver

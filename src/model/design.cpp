@@ -117,19 +117,21 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   Design d;
   d.intercept = intercept;
   const Eigen::Index n = raw.rows();
-  for (Eigen::Index i = 0; i < n; ++i) {
-    bool ok = true;
-    for (const auto& v : used) ok = ok && !std::isnan(raw(i, var_index[v]));
-    if (ok) d.rows.push_back(i);
-  }
+  std::vector<Eigen::Index> used_col;
+  for (const auto& v : used) used_col.push_back(var_index[v]);
+  // Column by column (contiguous reads), then keep the rows with no missing value.
+  std::vector<char> missing(static_cast<std::size_t>(n), 0);
+  for (const auto j : used_col)
+    for (Eigen::Index i = 0; i < n; ++i) missing[static_cast<std::size_t>(i)] |= std::isnan(raw(i, j));
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (!missing[static_cast<std::size_t>(i)]) d.rows.push_back(i);
   d.n_missing = n - static_cast<Eigen::Index>(d.rows.size());
   const auto m = static_cast<Eigen::Index>(d.rows.size());
 
   std::map<std::string, Eigen::VectorXd> kept;
   for (const auto& v : used) {
-    Eigen::VectorXd x(m);
-    for (Eigen::Index i = 0; i < m; ++i) x[i] = raw(d.rows[static_cast<std::size_t>(i)], var_index[v]);
-    kept[v] = x;
+    const Eigen::Index j = var_index[v];
+    kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
   }
   // Observed levels of each CLASS variable used (SAS drops levels absent from the analysis rows).
   std::map<std::string, std::size_t> class_pos;
@@ -196,6 +198,30 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   d.X.resize(m, p);
   for (std::size_t k = 0; k < blocks.size(); ++k) d.X.middleCols(d.block[k], blocks[k].cols()) = blocks[k];
   return d;
+}
+
+Design subset_effects(const Design& d, const std::vector<int>& keep) {
+  Design s;
+  s.intercept = d.intercept && !keep.empty() && keep.front() == 0;
+  s.rows = d.rows;
+  s.n_missing = d.n_missing;
+  s.classes = d.classes;
+  std::vector<Eigen::Index> cols;
+  s.block.push_back(0);
+  for (int e : keep) {
+    if (e < 0 || e >= static_cast<int>(d.effects.size()))
+      throw std::invalid_argument("subset_effects: bad effect index");
+    const auto k = static_cast<std::size_t>(e);
+    s.effects.push_back(d.effects[k]);
+    for (auto c = d.block[k]; c < d.block[k + 1]; ++c) {
+      cols.push_back(c);
+      s.col_effect.push_back(d.col_effect[static_cast<std::size_t>(c)]);
+      s.col_level.push_back(d.col_level[static_cast<std::size_t>(c)]);
+    }
+    s.block.push_back(static_cast<Eigen::Index>(cols.size()));
+  }
+  s.X = d.X(Eigen::all, cols);
+  return s;
 }
 
 }  // namespace dmde::model

@@ -23,7 +23,7 @@ struct EffectSpec {
   std::string name() const;
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & vars;
+    ar& vars;
   }
 };
 
@@ -39,7 +39,7 @@ struct ClassSpec {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & var & coding & ref;
+    ar& var& coding& ref;
   }
 };
 
@@ -54,19 +54,19 @@ struct RawVar {
 struct ClassLevels {
   std::string var;
   Coding coding = Coding::Reference;
-  std::vector<double> codes;        ///< observed raw codes (or values), sorted; the design's level order
-  std::vector<std::string> names;   ///< their names
-  int ref = -1;                     ///< index in `codes` of the reference level
+  std::vector<double> codes;       ///< observed raw codes (or values), sorted; the design's level order
+  std::vector<std::string> names;  ///< their names
+  int ref = -1;                    ///< index in `codes` of the reference level
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & var & coding & codes & names & ref;
+    ar& var& coding& codes& names& ref;
   }
 };
 
 /// A design: X (rows kept x columns) with column blocks per effect.
 struct Design {
-  Eigen::MatrixXd X;                    ///< column 0 is the intercept when `intercept`
+  Eigen::MatrixXd X;  ///< column 0 is the intercept when `intercept`
   bool intercept = true;
   std::vector<Eigen::Index> rows;       ///< raw row index of each design row
   Eigen::Index n_missing = 0;           ///< raw rows dropped for a missing value in a used variable
@@ -89,5 +89,9 @@ struct Design {
 Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<RawVar>& vars,
                     const std::vector<EffectSpec>& effects, const std::vector<ClassSpec>& classes,
                     bool intercept = true);
+
+/// The design restricted to effects `keep` (indices into d.effects, increasing): columns, blocks
+/// and labels (e.g. the final model of a selection).
+Design subset_effects(const Design& d, const std::vector<int>& keep);
 
 }  // namespace dmde::model

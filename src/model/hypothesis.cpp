@@ -1,8 +1,8 @@
 #include "model/hypothesis.hpp"
 
 #include <Eigen/Eigenvalues>
-#include <boost/math/distributions/chi_squared.hpp>
 #include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <stdexcept>
 
 namespace dmde::model {
@@ -94,9 +94,9 @@ std::vector<ChiSqTest> score_tests(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
   const Eigen::VectorXd r = (w.array() * (y - mu).array()).matrix();
   // Everything below is a product with the small n x p matrix V X, never a copy of Z.
   const Eigen::MatrixXd VX = X.array().colwise() * v.array();
-  const Eigen::VectorXd U = Z.transpose() * r;       // scores, q
-  const Eigen::MatrixXd A = VX.transpose() * Z;      // X'VZ, p x q: the one big GEMM
-  const Eigen::MatrixXd CA = cov * A;                // cov X'VZ, p x q
+  const Eigen::VectorXd U = Z.transpose() * r;   // scores, q
+  const Eigen::MatrixXd A = VX.transpose() * Z;  // X'VZ, p x q: the one big GEMM
+  const Eigen::MatrixXd CA = cov * A;            // cov X'VZ, p x q
   std::vector<ChiSqTest> out(B);
   // Diagonal of Z'VZ for single-column blocks, by columns (lazy: no n x q temporary).
   for (std::size_t b = 0; b < B; ++b) {

@@ -9,8 +9,10 @@ namespace dmde::model {
 
 std::string to_string(FitStatus s) {
   switch (s) {
-    case FitStatus::Converged: return "Convergence criterion (GCONV=1E-8) satisfied.";
-    case FitStatus::NotConverged: return "Maximum number of iterations reached without convergence.";
+    case FitStatus::Converged:
+      return "Convergence criterion (GCONV=1E-8) satisfied.";
+    case FitStatus::NotConverged:
+      return "Maximum number of iterations reached without convergence.";
     case FitStatus::QuasiCompleteSeparation:
       return "Quasi-complete separation of data points detected. The maximum likelihood estimate may not exist.";
     case FitStatus::CompleteSeparation:
@@ -27,9 +29,9 @@ Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
   return H;
 }
 
-std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,
-                                          double tol) {
-  const Eigen::MatrixXd H = weighted_crossprod(X, w);
+namespace {
+
+std::vector<Eigen::Index> aliased_in_crossprod(const Eigen::MatrixXd& H, double tol) {
   const Eigen::Index p = H.cols();
   // Cholesky of the kept columns, grown one column at a time; a column whose residual after
   // projection on the kept ones vanishes is aliased (SAS: "linear combination of ...").
@@ -39,8 +41,8 @@ std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, E
     const auto k = static_cast<Eigen::Index>(kept.size());
     Eigen::VectorXd h(k);
     for (Eigen::Index a = 0; a < k; ++a) h[a] = H(kept[static_cast<std::size_t>(a)], j);
-    const Eigen::VectorXd l = k ? Eigen::VectorXd(L.topLeftCorner(k, k).triangularView<Eigen::Lower>().solve(h))
-                                : Eigen::VectorXd();
+    const Eigen::VectorXd l =
+        k ? Eigen::VectorXd(L.topLeftCorner(k, k).triangularView<Eigen::Lower>().solve(h)) : Eigen::VectorXd();
     const double d = H(j, j) - l.squaredNorm();
     if (!(H(j, j) > 0) || d <= tol * H(j, j)) {
       aliased.push_back(j);
@@ -51,6 +53,13 @@ std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, E
     kept.push_back(j);
   }
   return aliased;
+}
+
+}  // namespace
+
+std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,
+                                          double tol) {
+  return aliased_in_crossprod(weighted_crossprod(X, w), tol);
 }
 
 namespace {
@@ -70,8 +79,8 @@ double loglik(const Eigen::VectorXd& eta, Eigen::Ref<const Eigen::VectorXd> y, c
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
                          Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt) {
   const Eigen::Index n = X.rows(), p = X.cols();
-  if (y.size() != n) throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " +
-                                                 std::to_string(n));
+  if (y.size() != n)
+    throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " + std::to_string(n));
   if (w_in.size() != 0 && w_in.size() != n) throw std::invalid_argument("fit_logistic: weight size mismatch");
   if (p == 0 || n == 0) throw std::invalid_argument("fit_logistic: empty design");
   const Eigen::VectorXd w = w_in.size() ? Eigen::VectorXd(w_in) : Eigen::VectorXd::Ones(n);
@@ -91,7 +100,10 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
     f.sc_null = f.neg2ll_null + std::log(f.sum_w);
   }
 
-  f.aliased = aliased_columns(X, w, opt.singular_tol);
+  // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
+  const double v0 = ybar * (1 - ybar);
+  Eigen::MatrixXd H0 = weighted_crossprod(X, w);
+  f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0, a = 0; j < p; ++j) {
     if (a < static_cast<Eigen::Index>(f.aliased.size()) && f.aliased[static_cast<std::size_t>(a)] == j) {
@@ -111,10 +123,18 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   double ll = loglik(eta, y, w);
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool have_info = false;
+  // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
+  bool first = f.has_intercept && f.aliased.empty();
   auto derivatives = [&] {
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
     g.noalias() = Xr.transpose() * (w.array() * (y - mu).array()).matrix();
-    llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+    if (first) {
+      H0 *= v0;
+      llt.compute(H0);
+      first = false;
+    } else {
+      llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+    }
     have_info = llt.info() == Eigen::Success;
   };
   f.status = FitStatus::NotConverged;
@@ -172,8 +192,7 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
       n_correct += correct;
       if (correct && std::abs(eta[i]) > opt.separation_eta) ++n_sep;
     }
-    if (n_sep > 0)
-      f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
+    if (n_sep > 0) f.status = n_correct == n_pos ? FitStatus::CompleteSeparation : FitStatus::QuasiCompleteSeparation;
   }
 
   f.beta = Eigen::VectorXd::Zero(p);
@@ -182,7 +201,8 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   if (have_info) covr = llt.solve(Eigen::MatrixXd::Identity(k, k));
   for (Eigen::Index a = 0; a < k; ++a) {
     f.beta[keep[static_cast<std::size_t>(a)]] = b[a];
-    for (Eigen::Index c = 0; c < k; ++c) f.cov(keep[static_cast<std::size_t>(a)], keep[static_cast<std::size_t>(c)]) = covr(a, c);
+    for (Eigen::Index c = 0; c < k; ++c)
+      f.cov(keep[static_cast<std::size_t>(a)], keep[static_cast<std::size_t>(c)]) = covr(a, c);
   }
   f.mu = mu;
   f.neg2ll = -2 * ll;

@@ -14,37 +14,38 @@ namespace dmde::model {
 
 /// Outcome of a fit.
 enum class FitStatus {
-  Converged,               ///< relative gradient criterion met
-  NotConverged,            ///< iteration limit reached (estimates are the last iterate)
-  QuasiCompleteSeparation, ///< some observations fitted with probability 0/1: MLE may not exist
-  CompleteSeparation,      ///< every observation fitted exactly: the MLE does not exist
+  Converged,                ///< relative gradient criterion met
+  NotConverged,             ///< iteration limit reached (estimates are the last iterate)
+  QuasiCompleteSeparation,  ///< some observations fitted with probability 0/1: MLE may not exist
+  CompleteSeparation,       ///< every observation fitted exactly: the MLE does not exist
 };
 /// SAS-like wording for output ("Convergence criterion (GCONV=1E-8) satisfied.", ...).
 std::string to_string(FitStatus s);
 
 /// Controls of fit_logistic.
 struct LogisticOptions {
-  int max_iter = 25;           ///< SAS MAXITER
-  double gconv = 1e-8;         ///< SAS GCONV: g' I^-1 g / (|log L| + 1e-6)
-  int max_halvings = 10;       ///< step halvings per iteration before giving up the step
-  double singular_tol = 1e-10; ///< column j is aliased when its residual in the weighted design is below tol * its norm
+  int max_iter = 25;      ///< SAS MAXITER
+  double gconv = 1e-8;    ///< SAS GCONV: g' I^-1 g / (|log L| + 1e-6)
+  int max_halvings = 10;  ///< step halvings per iteration before giving up the step
+  double singular_tol =
+      1e-10;                   ///< column j is aliased when its residual in the weighted design is below tol * its norm
   double separation_eta = 15;  ///< non-converged fit: |x'b| beyond this on a correctly classified row flags separation
 };
 
 /// Fitted logistic model.
 struct LogisticFit {
-  Eigen::VectorXd beta;            ///< p; aliased columns hold 0
-  Eigen::MatrixXd cov;             ///< p x p inverse information; aliased rows/columns hold 0
+  Eigen::VectorXd beta;               ///< p; aliased columns hold 0
+  Eigen::MatrixXd cov;                ///< p x p inverse information; aliased rows/columns hold 0
   std::vector<Eigen::Index> aliased;  ///< columns linearly dependent on earlier ones
-  Eigen::VectorXd mu;              ///< fitted probabilities, n
-  double neg2ll = 0;               ///< -2 log L of the model
-  double neg2ll_null = 0;          ///< -2 log L of the intercept-only model (NaN without an intercept)
-  double aic = 0, sc = 0;          ///< -2logL + 2k, -2logL + k log(sum w); k = non-aliased parameters
+  Eigen::VectorXd mu;                 ///< fitted probabilities, n
+  double neg2ll = 0;                  ///< -2 log L of the model
+  double neg2ll_null = 0;             ///< -2 log L of the intercept-only model (NaN without an intercept)
+  double aic = 0, sc = 0;             ///< -2logL + 2k, -2logL + k log(sum w); k = non-aliased parameters
   double aic_null = 0, sc_null = 0;
-  double sum_w = 0;                ///< sum of weights (the n of SC)
+  double sum_w = 0;  ///< sum of weights (the n of SC)
   int iterations = 0;
   FitStatus status = FitStatus::NotConverged;
-  bool has_intercept = false;      ///< column 0 is all ones
+  bool has_intercept = false;  ///< column 0 is all ones
 
   bool converged() const { return status == FitStatus::Converged; }
   /// Number of estimated (non-aliased) parameters.

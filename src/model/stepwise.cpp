@@ -8,10 +8,14 @@ namespace dmde::model {
 
 std::string to_string(Selection s) {
   switch (s) {
-    case Selection::None: return "none";
-    case Selection::Forward: return "forward";
-    case Selection::Backward: return "backward";
-    case Selection::Stepwise: return "stepwise";
+    case Selection::None:
+      return "none";
+    case Selection::Forward:
+      return "forward";
+    case Selection::Backward:
+      return "backward";
+    case Selection::Stepwise:
+      return "stepwise";
   }
   return "?";
 }
@@ -48,7 +52,8 @@ class Selector {
       throw std::invalid_argument("select_effects: blocks must cover the columns of X, one per name");
     if (y.size() != X.rows() || w.size() != X.rows()) throw std::invalid_argument("select_effects: size mismatch");
     forced_.assign(static_cast<std::size_t>(E_), false);
-    for (int e = 0; e < E_; ++e) forced_[static_cast<std::size_t>(e)] = names[static_cast<std::size_t>(e)] == "Intercept";
+    for (int e = 0; e < E_; ++e)
+      forced_[static_cast<std::size_t>(e)] = names[static_cast<std::size_t>(e)] == "Intercept";
     for (int e : opt.include) {
       if (e < 0 || e >= E_) throw std::invalid_argument("select_effects: include index out of range");
       forced_[static_cast<std::size_t>(e)] = true;
@@ -68,10 +73,9 @@ class Selector {
   SelectionResult run() {
     in_.assign(static_cast<std::size_t>(E_), false);
     for (int e = 0; e < E_; ++e)
-      in_[static_cast<std::size_t>(e)] = forced_[static_cast<std::size_t>(e)] || opt_.method == Selection::Backward ||
-                                         opt_.method == Selection::None;
-    const int max_steps = opt_.max_steps >= 0 ? opt_.max_steps
-                          : opt_.method == Selection::Backward ? E_ : 2 * E_;
+      in_[static_cast<std::size_t>(e)] =
+          forced_[static_cast<std::size_t>(e)] || opt_.method == Selection::Backward || opt_.method == Selection::None;
+    const int max_steps = opt_.max_steps >= 0 ? opt_.max_steps : opt_.method == Selection::Backward ? E_ : 2 * E_;
     refit();
     seen_.insert(in_);
     if (opt_.method == Selection::None) {
@@ -90,8 +94,9 @@ class Selector {
         break;
       }
       if (!try_enter()) {
-        if (!res_.cycle) res_.stop_reason = "no (additional) effect met the " + std::to_string(opt_.slentry) +
-                                            " significance level for entry";
+        if (!res_.cycle)
+          res_.stop_reason =
+              "no (additional) effect met the " + std::to_string(opt_.slentry) + " significance level for entry";
         break;
       }
     }
@@ -111,7 +116,8 @@ class Selector {
 
   int n_in() const {
     int k = 0;
-    for (int e = 0; e < E_; ++e) k += in_[static_cast<std::size_t>(e)] && names_[static_cast<std::size_t>(e)] != "Intercept";
+    for (int e = 0; e < E_; ++e)
+      k += in_[static_cast<std::size_t>(e)] && names_[static_cast<std::size_t>(e)] != "Intercept";
     return k;
   }
 
@@ -121,8 +127,8 @@ class Selector {
     next[static_cast<std::size_t>(e)] = !next[static_cast<std::size_t>(e)];
     if (!seen_.count(next)) return false;
     res_.cycle = true;
-    res_.stop_reason = "model at the next step (" + names_[static_cast<std::size_t>(e)] +
-                       ") was already fitted: selection cycle";
+    res_.stop_reason =
+        "model at the next step (" + names_[static_cast<std::size_t>(e)] + ") was already fitted: selection cycle";
     return true;
   }
 
@@ -130,8 +136,8 @@ class Selector {
     in_[static_cast<std::size_t>(e)] = entered;
     seen_.insert(in_);
     refit();
-    res_.steps.push_back({static_cast<int>(res_.steps.size()) + 1, e, names_[static_cast<std::size_t>(e)], entered, t,
-                          n_in()});
+    res_.steps.push_back(
+        {static_cast<int>(res_.steps.size()) + 1, e, names_[static_cast<std::size_t>(e)], entered, t, n_in()});
   }
 
   bool try_enter() {
@@ -152,7 +158,8 @@ class Selector {
       if (!active[static_cast<std::size_t>(e)] || t.df == 0) continue;
       // Smallest p; among p-values equal (often 0 in double), the largest chi-square.
       if (best < 0 || t.p_value < tests[static_cast<std::size_t>(best)].p_value ||
-          (t.p_value == tests[static_cast<std::size_t>(best)].p_value && t.chisq > tests[static_cast<std::size_t>(best)].chisq))
+          (t.p_value == tests[static_cast<std::size_t>(best)].p_value &&
+           t.chisq > tests[static_cast<std::size_t>(best)].chisq))
         best = e;
     }
     if (best < 0 || !(tests[static_cast<std::size_t>(best)].p_value < opt_.slentry)) return false;

@@ -25,32 +25,32 @@ Selection selection_from_string(const std::string& s);
 /// Options of select_effects.
 struct SelectionOptions {
   Selection method = Selection::Stepwise;
-  double slentry = 0.05;      ///< SAS SLENTRY
-  double slstay = 0.05;       ///< SAS SLSTAY
-  int max_steps = -1;         ///< SAS MAXSTEP; -1 = 2 x number of effects (forward/stepwise), effects (backward)
-  std::vector<int> include;   ///< effects always in the model (SAS INCLUDE=, as effect indices)
-  bool hierarchy = true;      ///< SAS HIERARCHY=SINGLE for interactions named "a*b"
-  LogisticOptions fit;        ///< options of every refit
+  double slentry = 0.05;     ///< SAS SLENTRY
+  double slstay = 0.05;      ///< SAS SLSTAY
+  int max_steps = -1;        ///< SAS MAXSTEP; -1 = 2 x number of effects (forward/stepwise), effects (backward)
+  std::vector<int> include;  ///< effects always in the model (SAS INCLUDE=, as effect indices)
+  bool hierarchy = true;     ///< SAS HIERARCHY=SINGLE for interactions named "a*b"
+  LogisticOptions fit;       ///< options of every refit
 };
 
 /// One step of the selection path.
 struct SelectionStep {
-  int step = 0;          ///< 1, 2, ...
-  int effect = -1;       ///< effect index
-  std::string name;      ///< effect name
-  bool entered = true;   ///< false: removed
-  ChiSqTest test;        ///< score test (entry) or Wald test (removal)
-  int n_in = 0;          ///< effects in the model after the step (intercept not counted)
+  int step = 0;         ///< 1, 2, ...
+  int effect = -1;      ///< effect index
+  std::string name;     ///< effect name
+  bool entered = true;  ///< false: removed
+  ChiSqTest test;       ///< score test (entry) or Wald test (removal)
+  int n_in = 0;         ///< effects in the model after the step (intercept not counted)
 };
 
 /// Result: the path, the final effects and the final fit.
 struct SelectionResult {
   std::vector<SelectionStep> steps;
-  std::vector<int> selected;     ///< effect indices in the final model, increasing (intercept included)
+  std::vector<int> selected;          ///< effect indices in the final model, increasing (intercept included)
   std::vector<Eigen::Index> columns;  ///< design columns of the final model (columns of `fit`)
-  LogisticFit fit;               ///< fit of the final model on X(:, columns)
-  bool cycle = false;            ///< stopped because a step would repeat an earlier model
-  std::string stop_reason;       ///< one line, for the report
+  LogisticFit fit;                    ///< fit of the final model on X(:, columns)
+  bool cycle = false;                 ///< stopped because a step would repeat an earlier model
+  std::string stop_reason;            ///< one line, for the report
 };
 
 /// Selects effects among the column blocks of the design X (n x p): effect e owns columns

@@ -1,15 +1,15 @@
 // Edge cases of design building and fitting that are checkable by hand: effect parsing, coding,
 // missing rows, aliased columns, separation, invalid arguments, chi-square tails.
+#include "model/logistic.hpp"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Cholesky>
-
 #include <cmath>
 #include <limits>
 
 #include "model/design.hpp"
 #include "model/hypothesis.hpp"
-#include "model/logistic.hpp"
 
 namespace dmde::model {
 namespace {

@@ -1,13 +1,14 @@
 // Selection paths against an R implementation of the same SAS rules (data/make_logistic_fixtures.R:
 // entry by add1(test="Rao") score p-value, removal by the largest Wald p-value), plus the rules
 // that are checkable by hand: hierarchy, INCLUDE, max steps.
+#include "model/stepwise.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "csv_fixture.hpp"
 #include "model/design.hpp"
-#include "model/stepwise.hpp"
 #include "model/weights.hpp"
 
 namespace dmde::model {

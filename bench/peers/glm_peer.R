@@ -1,0 +1,49 @@
+# Peer timings for bench/peers/glm_vs_dmde.sh.
+#   Rscript glm_peer.R make OUT.csv            writes the synthetic learning table (14,087 rows, 300 candidates)
+#   Rscript glm_peer.R fit IN.csv P            times one weighted glm on v1..vP (normalized weights)
+#   Rscript glm_peer.R stepwise IN.csv STEPS   times STEPS steps of SAS-rule stepwise over v1..v300
+# Prints "seconds <elapsed>" (CSV reading excluded) and a checksum line to compare with dmde.
+args <- commandArgs(TRUE)
+ctl <- glm.control(epsilon = 1e-10, maxit = 25)
+if (args[1] == "make") {
+  set.seed(42)
+  n <- 14087; p <- 300
+  X <- matrix(rnorm(n * p), n, p, dimnames = list(NULL, paste0("v", 1:p)))
+  eta <- -1 + 0.25 * rowSums(X[, 1:20])
+  d <- data.frame(id = 1:n, y = rbinom(n, 1, plogis(eta)), w = round(runif(n, 1, 50), 3), X)
+  write.csv(d, args[2], row.names = FALSE)
+  quit()
+}
+d <- read.csv(args[2])
+d$wn <- d$w * nrow(d) / sum(d$w)
+if (args[1] == "fit") {
+  p <- as.integer(args[3])
+  f <- reformulate(paste0("v", 1:p), "y")
+  t <- system.time(fit <- suppressWarnings(glm(f, binomial, d, weights = wn, control = ctl)))["elapsed"]
+  cat("seconds", t, "\n")
+  cat("neg2loglik", fit$deviance, "\n")
+} else if (args[1] == "stepwise") {
+  steps <- as.integer(args[3])
+  cands <- paste0("v", 1:300)
+  # SAS rules: entry by smallest add1(test = "Rao") p-value, removal by largest Wald p-value.
+  run <- function() {
+    inm <- character(0); path <- character(0)
+    while (length(path) < steps) {
+      fit <- suppressWarnings(glm(reformulate(c("1", inm), "y"), binomial, d, weights = wn, control = ctl))
+      if (length(inm)) {
+        z <- coef(fit)[-1] / sqrt(diag(vcov(fit)))[-1]
+        pw <- pchisq(z^2, 1, lower.tail = FALSE)
+        k <- which.max(pw)
+        if (pw[k] > 0.05) { inm <- inm[-k]; path <- c(path, paste0("-", names(pw)[k])); next }
+      }
+      a <- suppressWarnings(add1(fit, reformulate(c(".", setdiff(cands, inm))), test = "Rao"))[-1, ]
+      k <- order(a$`Pr(>Chi)`, -a$`Rao score`)[1]
+      if (a$`Pr(>Chi)`[k] >= 0.05) break
+      inm <- c(inm, rownames(a)[k]); path <- c(path, paste0("+", rownames(a)[k]))
+    }
+    path
+  }
+  t <- system.time(path <- run())["elapsed"]
+  cat("seconds", t, "\n")
+  cat("path", path, "\n")
+}

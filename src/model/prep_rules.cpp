@@ -1,0 +1,314 @@
+#include "model/prep_rules.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace dmde::model {
+
+void PrepOptions::validate() const {
+  auto share = [](double v, const char* what) {
+    if (!(v >= 0.0 && v <= 1.0)) throw std::invalid_argument(std::string(what) + " must be in [0, 1]");
+  };
+  share(min_observed, "min_observed");
+  share(max_mode_share, "max_mode_share");
+  share(min_class_share, "min_class_share");
+  share(merge_pvalue, "merge_pvalue");
+  share(rare_level_share, "rare_level_share");
+  share(max_pvalue, "max_pvalue");
+  share(cluster_threshold, "cluster_threshold");
+  if (prebins < 2) throw std::invalid_argument("prebins must be >= 2");
+  if (max_classes < 2) throw std::invalid_argument("max_classes must be >= 2");
+  if (!(min_iv >= 0.0)) throw std::invalid_argument("min_iv must be >= 0");
+  if (max_label < 8) throw std::invalid_argument("max_label must be >= 8");
+}
+
+double chi2_pair(const Bin& a, const Bin& b) {
+  const double n = a.w + b.w, e = a.wy + b.wy, ne = n - e;
+  if (a.w <= 0 || b.w <= 0 || e <= 0 || ne <= 0) return 0.0;
+  const double d = a.wy * (b.w - b.wy) - b.wy * (a.w - a.wy);
+  return n * d * d / (a.w * b.w * e * ne);
+}
+
+double chi2_pvalue(double chi2, int df) {
+  if (df <= 0 || !(chi2 > 0)) return 1.0;
+  if (std::isinf(chi2)) return 0.0;
+  return boost::math::cdf(boost::math::complement(boost::math::chi_squared(df), chi2));
+}
+
+std::vector<int> merge_bins(const std::vector<Bin>& bins, const MergeRule& rule) {
+  std::vector<Bin> g = bins;
+  std::vector<int> first(bins.size());  // first input bin of each current group
+  std::iota(first.begin(), first.end(), 0);
+  auto merge = [&](std::size_t i) {  // merges group i+1 into group i
+    g[i].w += g[i + 1].w;
+    g[i].wy += g[i + 1].wy;
+    g.erase(g.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    first.erase(first.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+  };
+  // Most similar adjacent pair among those `eligible` (leftmost on ties); npos when none.
+  auto best_pair = [&](auto eligible) {
+    std::size_t best = std::string::npos;
+    double best_chi2 = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i + 1 < g.size(); ++i) {
+      if (!eligible(i)) continue;
+      const double c = chi2_pair(g[i], g[i + 1]);
+      if (c < best_chi2) best_chi2 = c, best = i;
+    }
+    return best;
+  };
+  // 1. Too-light groups join their more similar neighbour, lightest first.
+  while (g.size() > 1) {
+    std::size_t light = std::string::npos;
+    for (std::size_t i = 0; i < g.size(); ++i)
+      if (g[i].w < rule.min_weight && (light == std::string::npos || g[i].w < g[light].w)) light = i;
+    if (light == std::string::npos) break;
+    if (light == 0) merge(0);
+    else if (light + 1 == g.size()) merge(light - 1);
+    else merge(chi2_pair(g[light - 1], g[light]) <= chi2_pair(g[light], g[light + 1]) ? light - 1 : light);
+  }
+  // 2. Monotone trend: the sign of the weighted covariance between position and rate.
+  if (rule.monotone && g.size() > 2) {
+    double sw = 0, si = 0, sr = 0;
+    for (std::size_t i = 0; i < g.size(); ++i) sw += g[i].w, si += g[i].w * double(i), sr += g[i].wy;
+    double cov = 0;
+    for (std::size_t i = 0; i < g.size(); ++i) cov += g[i].w * (double(i) - si / sw) * (g[i].rate() - sr / sw);
+    const double dir = cov >= 0 ? 1.0 : -1.0;
+    for (;;) {
+      const auto p = best_pair([&](std::size_t i) { return dir * (g[i + 1].rate() - g[i].rate()) < 0; });
+      if (p == std::string::npos) break;
+      merge(p);
+    }
+  }
+  // 3. Too many groups, or adjacent groups not significantly different.
+  while (g.size() > 1) {
+    const auto p = best_pair([](std::size_t) { return true; });
+    const bool too_many = static_cast<int>(g.size()) > rule.max_classes;
+    if (!too_many && chi2_pvalue(chi2_pair(g[p], g[p + 1]), 1) <= rule.merge_pvalue) break;
+    merge(p);
+  }
+  std::vector<int> out(bins.size());
+  for (std::size_t k = 0; k < first.size(); ++k) {
+    const std::size_t end = k + 1 < first.size() ? static_cast<std::size_t>(first[k + 1]) : bins.size();
+    for (std::size_t b = static_cast<std::size_t>(first[k]); b < end; ++b) out[b] = static_cast<int>(k);
+  }
+  return out;
+}
+
+std::vector<Eigen::Index> observed_order(Eigen::Ref<const Eigen::VectorXd> x) {
+  // Sorting (value, index) pairs in place is much faster than an indirect index sort.
+  std::vector<std::pair<double, Eigen::Index>> v;
+  v.reserve(static_cast<std::size_t>(x.size()));
+  for (Eigen::Index i = 0; i < x.size(); ++i)
+    if (!std::isnan(x[i])) v.emplace_back(x[i], i);
+  std::sort(v.begin(), v.end());
+  std::vector<Eigen::Index> o(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) o[i] = v[i].second;
+  return o;
+}
+
+VariationStats variation_stats(Eigen::Ref<const Eigen::VectorXd> x, Eigen::Ref<const Eigen::VectorXd> w,
+                               const std::vector<Eigen::Index>* order) {
+  VariationStats s;
+  const std::vector<Eigen::Index> own = order ? std::vector<Eigen::Index>{} : observed_order(x);
+  const auto& o = order ? *order : own;
+  const double total = w.sum();
+  double wobs = 0, run = 0, mode = 0;
+  for (std::size_t i = 0; i < o.size(); ++i) {
+    if (i == 0 || x[o[i]] != x[o[i - 1]]) run = 0, ++s.distinct;
+    run += w[o[i]];
+    wobs += w[o[i]];
+    mode = std::max(mode, run);
+  }
+  if (total <= 0) return VariationStats{};
+  s.observed_share = wobs / total;
+  s.mode_share = std::max(mode, total - wobs) / total;
+  return s;
+}
+
+TargetLink target_link(Eigen::Ref<const Eigen::VectorXi> codes, int k, Eigen::Ref<const Eigen::VectorXd> y,
+                       Eigen::Ref<const Eigen::VectorXd> w) {
+  std::vector<Bin> b(static_cast<std::size_t>(k));
+  for (Eigen::Index i = 0; i < codes.size(); ++i) {
+    const int c = codes[i];
+    if (c < 0 || c >= k) throw std::invalid_argument("target_link: code out of range");
+    b[static_cast<std::size_t>(c)].w += w[i];
+    b[static_cast<std::size_t>(c)].wy += w[i] * y[i];
+  }
+  TargetLink t;
+  double n = 0, e = 0;
+  for (const auto& x : b) n += x.w, e += x.wy;
+  const double ne = n - e;
+  int nonempty = 0;
+  for (const auto& x : b) {
+    if (x.w <= 0) continue;
+    ++nonempty;
+    if (e > 0 && ne > 0) {
+      const double ee = x.w * e / n, en = x.w * ne / n;
+      t.chi2 += (x.wy - ee) * (x.wy - ee) / ee + ((x.w - x.wy) - en) * ((x.w - x.wy) - en) / en;
+      const double pe = std::max(x.wy, 0.5) / e, pn = std::max(x.w - x.wy, 0.5) / ne;
+      t.iv += (pe - pn) * std::log(pe / pn);
+    }
+  }
+  t.df = std::max(nonempty - 1, 0);
+  t.pvalue = chi2_pvalue(t.chi2, t.df);
+  return t;
+}
+
+namespace {
+
+// Largest class by weight (lowest index on ties): the fallback for unseen values.
+int largest(const std::vector<double>& w) {
+  return static_cast<int>(std::max_element(w.begin(), w.end()) - w.begin());
+}
+
+// Gives missing values their class: their own when heavy enough, else the most similar class.
+void place_missing(VariableTransform& t, std::vector<Bin>& cls, const Bin& miss, double min_weight) {
+  if (miss.w <= 0) return;
+  if (miss.w >= min_weight || cls.empty()) {
+    t.missing_class = static_cast<int>(cls.size());
+    cls.push_back(miss);
+    t.labels.push_back("missing");
+    return;
+  }
+  std::size_t best = 0;
+  for (std::size_t c = 1; c < cls.size(); ++c)
+    if (chi2_pair(cls[c], miss) < chi2_pair(cls[best], miss)) best = c;
+  t.missing_class = static_cast<int>(best);
+  cls[best].w += miss.w;
+  cls[best].wy += miss.wy;
+  t.labels[best] += "+missing";
+}
+
+void check_inputs(Eigen::Index n, Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w) {
+  if (y.size() != n || w.size() != n) throw std::invalid_argument("prepare: x, y and w sizes differ");
+}
+
+}  // namespace
+
+VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::VectorXd> x,
+                              Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
+                              const PrepOptions& opt, const std::vector<Eigen::Index>* order) {
+  check_inputs(x.size(), y, w);
+  VariableTransform t;
+  t.source = t.name = name;
+  t.kind = PrepKind::Numeric;
+  Bin miss;
+  double total = 0;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    total += w[i];
+    if (std::isnan(x[i])) miss.w += w[i], miss.wy += w[i] * y[i];
+  }
+  const std::vector<Eigen::Index> own = order ? std::vector<Eigen::Index>{} : observed_order(x);
+  const auto& idx = order ? *order : own;
+  double wobs = 0;
+  for (auto i : idx) wobs += w[i];
+  // Pre-bins of about wobs / prebins weight, split only between distinct values.
+  std::vector<Bin> pre;
+  std::vector<double> lower;  // first value of each pre-bin
+  const double step = wobs / opt.prebins;
+  double acc = 0;
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    const double v = x[idx[k]];
+    if (pre.empty() || (acc >= step && v != lower.back() && v != x[idx[k - 1]])) pre.emplace_back(), lower.push_back(v), acc = 0;
+    pre.back().w += w[idx[k]];
+    pre.back().wy += w[idx[k]] * y[idx[k]];
+    acc += w[idx[k]];
+  }
+  MergeRule rule{opt.max_classes, opt.min_class_share * total, opt.merge_pvalue, opt.monotone};
+  const auto grp = merge_bins(pre, rule);
+  std::vector<Bin> cls;
+  for (std::size_t b = 0; b < pre.size(); ++b) {
+    if (b == 0 || grp[b] != grp[b - 1]) {
+      if (b > 0) t.cuts.push_back(lower[b]);
+      cls.emplace_back();
+    }
+    cls.back().w += pre[b].w;
+    cls.back().wy += pre[b].wy;
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  for (std::size_t c = 0; c < std::max<std::size_t>(cls.size(), 1); ++c)
+    t.labels.push_back(interval_label(c == 0 ? -inf : t.cuts[c - 1], c < t.cuts.size() ? t.cuts[c] : inf));
+  if (cls.empty()) cls.emplace_back();  // no observed value: one interval class (missing joins it below)
+  if (!idx.empty()) t.train_min = x[idx.front()], t.train_max = x[idx.back()];
+  place_missing(t, cls, miss, rule.min_weight);
+  std::vector<double> cw;
+  for (const auto& c : cls) cw.push_back(c.w);
+  t.fallback_class = largest(cw);
+  return t;
+}
+
+VariableTransform group_levels(const std::string& name, Eigen::Ref<const Eigen::VectorXd> codes,
+                               const std::vector<std::string>& levels, Eigen::Ref<const Eigen::VectorXd> y,
+                               Eigen::Ref<const Eigen::VectorXd> w, const PrepOptions& opt) {
+  check_inputs(codes.size(), y, w);
+  const std::size_t L = levels.size();
+  VariableTransform t;
+  t.source = t.name = name;
+  t.kind = PrepKind::Categorical;
+  t.levels = levels;
+  std::vector<Bin> lv(L);
+  Bin miss;
+  double total = 0;
+  for (Eigen::Index i = 0; i < codes.size(); ++i) {
+    total += w[i];
+    const double c = codes[i];
+    if (std::isnan(c)) {
+      miss.w += w[i], miss.wy += w[i] * y[i];
+      continue;
+    }
+    if (c < 0 || c >= double(L) || c != std::floor(c)) throw std::invalid_argument("group_levels: code out of range in " + name);
+    lv[static_cast<std::size_t>(c)].w += w[i];
+    lv[static_cast<std::size_t>(c)].wy += w[i] * y[i];
+  }
+  // Units to order: each common level alone, the rare ones pooled (unit index L = "other").
+  std::vector<std::size_t> units;
+  Bin other;
+  std::vector<std::size_t> rare;
+  for (std::size_t l = 0; l < L; ++l) {
+    if (lv[l].w <= 0) continue;
+    if (lv[l].w < opt.rare_level_share * total) rare.push_back(l), other.w += lv[l].w, other.wy += lv[l].wy;
+    else units.push_back(l);
+  }
+  if (!rare.empty()) units.push_back(L);
+  auto unit_bin = [&](std::size_t u) { return u == L ? other : lv[u]; };
+  std::stable_sort(units.begin(), units.end(),
+                   [&](std::size_t a, std::size_t b) { return unit_bin(a).rate() < unit_bin(b).rate(); });
+  std::vector<Bin> ordered;
+  for (auto u : units) ordered.push_back(unit_bin(u));
+  MergeRule rule{opt.max_classes, opt.min_class_share * total, opt.merge_pvalue, false};
+  const auto grp = merge_bins(ordered, rule);
+  t.level_class.assign(L, -1);
+  std::vector<Bin> cls;
+  std::vector<std::string> names;
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    const int g = grp[k];
+    if (static_cast<int>(cls.size()) <= g) cls.emplace_back(), names.emplace_back();
+    cls[static_cast<std::size_t>(g)].w += ordered[k].w;
+    cls[static_cast<std::size_t>(g)].wy += ordered[k].wy;
+    auto& nm = names[static_cast<std::size_t>(g)];
+    if (!nm.empty()) nm += "+";
+    if (units[k] == L) {
+      nm += "other";
+      t.other_class = g;
+      for (auto l : rare) t.level_class[l] = g;
+    } else {
+      nm += levels[units[k]];
+      t.level_class[units[k]] = g;
+    }
+  }
+  for (auto& nm : names)
+    if (static_cast<int>(nm.size()) > opt.max_label) nm = nm.substr(0, static_cast<std::size_t>(opt.max_label) - 3) + "...";
+  t.labels = names;
+  if (cls.empty()) cls.emplace_back(), t.labels.push_back("all");
+  place_missing(t, cls, miss, rule.min_weight);
+  std::vector<double> cw;
+  for (const auto& c : cls) cw.push_back(c.w);
+  t.fallback_class = largest(cw);
+  return t;
+}
+
+}  // namespace dmde::model

@@ -1,0 +1,321 @@
+// The row kernel: household context and variable values for a block of rows, each a pure
+// function of (seed, domain, row, stream) so any split of the rows gives the same bits.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "worker/generator.hpp"
+#include "worker/generator_internal.hpp"
+
+namespace dmde::worker {
+
+using namespace detail;
+
+namespace {
+
+/// Largest-remainder allocation of `n` rows over the Caf in proportion to their sizes.
+std::vector<std::int64_t> allocate(std::int64_t n) {
+  const auto& cafs = caf_catalogue();
+  double total = 0;
+  for (const auto& c : cafs) total += static_cast<double>(c.size);
+  std::vector<std::int64_t> out(cafs.size());
+  std::vector<std::pair<double, std::size_t>> rem;
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < cafs.size(); ++i) {
+    const double q = static_cast<double>(n) * static_cast<double>(cafs[i].size) / total;
+    out[i] = static_cast<std::int64_t>(std::floor(q));
+    sum += out[i];
+    rem.emplace_back(q - std::floor(q), i);
+  }
+  std::stable_sort(rem.begin(), rem.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t k = 0; sum < n; ++k, ++sum) ++out[rem[k % rem.size()].second];
+  return out;
+}
+
+int communes(std::size_t caf) { return 20 + static_cast<int>(caf_catalogue()[caf].size / 5000); }
+
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Caf / commune latents: independent of the domain, so learning and population share them.
+double caf_latent(const Draw& local, int caf) { return normal(local(static_cast<std::uint64_t>(caf), kStreamLocal)[0],
+                                                              local(static_cast<std::uint64_t>(caf), kStreamLocal)[1]); }
+double commune_latent(const Draw& local, int caf, int com) {
+  const auto r = local(static_cast<std::uint64_t>(caf), kStreamLocal + 1, static_cast<std::uint32_t>(com));
+  return normal(r[0], r[1]);
+}
+
+}  // namespace
+
+Generator::Generator(std::uint64_t seed, Domain domain, std::int64_t n_rows, int n_vars)
+    : seed_(seed), domain_(domain), n_rows_(n_rows), cat_(build_catalogue(seed, n_vars)) {
+  if (n_rows < 1) throw std::invalid_argument("Generator: n_rows must be positive");
+  caf_rows_ = allocate(n_rows);
+  caf_start_.assign(caf_rows_.size() + 1, 0);
+  for (std::size_t i = 0; i < caf_rows_.size(); ++i) caf_start_[i + 1] = caf_start_[i] + caf_rows_[i];
+}
+
+int Generator::caf_of_row(std::int64_t row) const {
+  const auto it = std::upper_bound(caf_start_.begin(), caf_start_.end(), row);
+  return static_cast<int>(it - caf_start_.begin()) - 1;
+}
+
+void Generator::fill_keys(std::int64_t begin, std::int64_t end, std::vector<std::int64_t>& id,
+                          std::vector<std::int32_t>& caf, Eigen::VectorXd& weight) const {
+  const auto n = static_cast<std::size_t>(end - begin);
+  id.resize(n);
+  caf.resize(n);
+  weight.resize(static_cast<Eigen::Index>(n));
+  const Draw draw(seed_, static_cast<std::uint32_t>(domain_));
+  const auto& cafs = caf_catalogue();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t row = begin + static_cast<std::int64_t>(i);
+    const int c = caf_of_row(row);
+    id[i] = static_cast<std::int64_t>(domain_) * 10'000'000'000LL + 1 + row;
+    caf[i] = cafs[static_cast<std::size_t>(c)].code;
+    if (domain_ == Domain::Learning) {
+      // Inverse inclusion probability within the Caf stratum, with mild non-response variation.
+      const double base = static_cast<double>(cafs[static_cast<std::size_t>(c)].size) /
+                          static_cast<double>(caf_rows_[static_cast<std::size_t>(c)]);
+      weight[static_cast<Eigen::Index>(i)] = base * (0.85 + 0.3 * u01(draw(static_cast<std::uint64_t>(row), kStreamCtx + 15)[0]));
+    } else {
+      weight[static_cast<Eigen::Index>(i)] = 1.0;
+    }
+  }
+}
+
+namespace {
+
+RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
+                const std::vector<std::int64_t>& caf_start) {
+  RowCtx x;
+  const auto n = static_cast<std::size_t>(end - begin);
+  x.begin = begin;
+  x.caf.resize(n);
+  x.commune.resize(n);
+  for (auto& v : x.f) v.resize(n);
+  for (auto* v : {&x.hh, &x.nb_enf, &x.nb_enf19, &x.act_enf, &x.act_resp, &x.act_conj, &x.statut, &x.sep, &x.tutelle,
+                  &x.controlled})
+    v->resize(n);
+  for (auto& v : x.rec) v.resize(n);
+  const Draw d(seed, static_cast<std::uint32_t>(domain));
+  const Draw local(seed, 0xCAFu);
+  double cl = 0;
+  int cur = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto row = static_cast<std::uint64_t>(begin) + i;
+    const int c = static_cast<int>(std::upper_bound(caf_start.begin(), caf_start.end(), static_cast<std::int64_t>(row)) -
+                                   caf_start.begin()) - 1;
+    if (c != cur) { cur = c; cl = caf_latent(local, c); }
+    x.caf[i] = c;
+    const auto r0 = d(row, kStreamCtx + 0), r1 = d(row, kStreamCtx + 1);
+    const auto r4 = d(row, kStreamCtx + 4), r5 = d(row, kStreamCtx + 5), r6 = d(row, kStreamCtx + 6);
+    const int com = static_cast<int>(u01(r4[0]) * communes(static_cast<std::size_t>(c)));
+    x.commune[i] = com;
+    double z[kFactors];
+    normals(r0[0], r0[1], z[0], z[1]);
+    normals(r0[2], r0[3], z[2], z[3]);
+    normals(r1[0], r1[1], z[4], z[5]);
+    normals(r1[2], r1[3], z[6], z[7]);
+    // Correlated factors: precarity partly local; instability and unemployment follow precarity.
+    const double prec = 0.92 * z[0] + 0.3 * cl + 0.25 * commune_latent(local, c, com);
+    double f[kFactors];
+    f[F_PREC] = prec;
+    f[F_INSTAB] = 0.45 * prec + 0.89 * z[1];
+    f[F_FAMILY] = z[2];
+    f[F_DIGITAL] = -0.3 * prec + 0.95 * z[3];
+    f[F_EMPLOY] = -0.5 * prec + 0.87 * z[4];
+    f[F_HOUSING] = 0.3 * f[F_INSTAB] + 0.95 * z[5];
+    f[F_AGE] = z[6];
+    f[F_CONTACT] = 0.3 * prec + 0.95 * z[7];
+    for (int k = 0; k < kFactors; ++k) x.f[k][i] = f[k];
+    double n0, n1, n2, n3;
+    normals(r5[0], r5[1], n0, n1);
+    normals(r5[2], r5[3], n2, n3);
+    // Household type: children from family complexity; single parents more precarious.
+    const bool kids = f[F_FAMILY] > -0.202;
+    int hh;
+    if (kids) hh = u01(r4[1]) < sigmoid(-0.965 + 0.5 * prec) ? 1 : 3;
+    else hh = u01(r4[1]) < 0.095 ? 2 : 0;
+    x.hh[i] = static_cast<signed char>(hh);
+    const int ne = kids ? std::min(10, 1 + static_cast<int>(-std::log(u01(r4[2])) * (1.0 + 0.4 * std::max(f[F_FAMILY], 0.0)))) : 0;
+    int n19 = 0;
+    if (kids && u01(r4[3]) < 0.10 + 0.08 * std::max(f[F_AGE], 0.0)) n19 = std::min(ne, 1 + (u01(r6[0]) < 0.2));
+    x.nb_enf[i] = static_cast<signed char>(ne);
+    x.nb_enf19[i] = static_cast<signed char>(n19);
+    // Children's activity: only for a child aged 19+; rare level "stagiaire_formation".
+    int ae = kids ? 1 : 0;
+    if (n19 > 0) {
+      const double u = u01(r6[1]);
+      ae = u < 0.45 ? 2 : u < 0.60 ? 3 : u < 0.85 ? 4 : u < 0.97 ? 5 : 6;
+    }
+    x.act_enf[i] = static_cast<signed char>(ae);
+    auto activity = [&](double e, double age, double u) {
+      if (age > 1.65) return 5;  // retraite
+      if (age < -1.7) return 4;  // etudiant
+      if (e > -0.5) return u < 0.08 ? 3 : u < 0.095 ? 6 : 0;
+      return e > -1.05 ? 1 : 2;
+    };
+    const int ar = activity(f[F_EMPLOY], f[F_AGE], u01(r6[2]));
+    x.act_resp[i] = static_cast<signed char>(ar);
+    const bool spouse = hh >= 2;
+    x.act_conj[i] = static_cast<signed char>(
+        spouse ? activity(0.5 * f[F_EMPLOY] + 0.87 * n0, 0.8 * f[F_AGE] + 0.6 * n1, u01(r6[3])) : -1);
+    int st;
+    const auto r7 = d(row, kStreamCtx + 7);
+    if (0.6 * f[F_AGE] - 0.6 * prec + 0.5 * n2 > 1.0) st = 2;
+    else if (u01(r7[0]) < 0.07) st = 3;
+    else if (u01(r7[0]) < 0.085) st = 4;
+    else st = prec + 0.5 * n3 > 0.3 ? 1 : 0;
+    x.statut[i] = static_cast<signed char>(st);
+    const bool tenant = st == 0 || st == 1 || st == 4;
+    const bool works = ar == 0 || ar == 3 || ar == 6;
+    const auto r8 = d(row, kStreamCtx + 8);
+    double m0, m1, m2, m3;
+    normals(r8[0], r8[1], m0, m1);
+    normals(r8[2], r8[3], m2, m3);
+    x.rec[R_RSA][i] = 0.75 * prec - 0.45 * f[F_EMPLOY] + 0.5 * m0 > 1.1 && !works;
+    x.rec[R_PPA][i] = works && 0.6 * prec + 0.6 * m1 > -0.2;
+    x.rec[R_AF][i] = ne >= 2 || (ne >= 1 && caf_catalogue()[static_cast<std::size_t>(c)].code > 970);
+    x.rec[R_CF][i] = ne >= 3 && prec > -0.5;
+    x.rec[R_AL][i] = tenant && 0.8 * prec + 0.6 * m2 > -0.3;
+    x.rec[R_AAH][i] = 0.6 * m3 + 0.4 * prec > 0.95;
+    x.sep[i] = u01(r7[1]) < sigmoid(-3.0 + 0.6 * f[F_INSTAB] + (hh == 1 ? 1.2 : 0.0));
+    x.tutelle[i] = u01(r7[2]) < 0.012 + (x.rec[R_AAH][i] ? 0.03 : 0.0);
+    x.controlled[i] = u01(r7[3]) < 0.6;
+  }
+  return x;
+}
+
+float special(int id, const RowCtx& x, std::size_t i) {
+  const bool works = x.act_resp[i] == 0 || x.act_resp[i] == 3 || x.act_resp[i] == 6;
+  switch (id) {
+    case S_TYPE_MENAGE: return x.hh[i];
+    case S_ISOLE_PARENT: return x.hh[i] == 1;
+    case S_NB_ENF: return x.nb_enf[i];
+    case S_NB_ENF19: return x.nb_enf19[i];
+    case S_ACT_ENF: return x.act_enf[i];
+    case S_SEP_RECENTE: return x.sep[i];
+    case S_TUTELLE: return x.tutelle[i];
+    case S_ACT_RESP: return x.act_resp[i];
+    case S_ACT_CONJ: return x.act_conj[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : x.act_conj[i];
+    case S_CHOMEUR: return x.act_resp[i] == 1;
+    case S_AAH_ACT: return x.rec[R_AAH][i] && works;
+    case S_REGIME_TRIM: return x.rec[R_RSA][i] || x.rec[R_PPA][i];
+    case S_STATUT_OCC: return x.statut[i];
+    default: throw std::logic_error("generator: unknown special variable");
+  }
+}
+
+}  // namespace
+
+void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, Eigen::MatrixXf& X) const {
+  if (begin < 0 || end > n_rows_ || begin > end) throw std::invalid_argument("Generator::fill: bad row range");
+  const auto n = static_cast<std::size_t>(end - begin);
+  X.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
+  const RowCtx x = make_ctx(seed_, domain_, begin, end, caf_start_);
+  const Draw d(seed_, static_cast<std::uint32_t>(domain_));
+  const Draw local(seed_, 0xCAFu);
+  constexpr float nan = std::numeric_limits<float>::quiet_NaN();
+  // Block latents are shared by the windows of a quantity: drawn once per block of rows.
+  std::vector<std::pair<int, std::vector<float>>> blocks;
+  auto block_latent = [&](int id) -> const std::vector<float>& {
+    for (const auto& [b, v] : blocks)
+      if (b == id) return v;
+    std::vector<float> v(n);
+    Words bw;
+    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, kStreamBlock + static_cast<std::uint32_t>(id), 0, bw);
+    normals_from(bw, v.data());
+    blocks.emplace_back(id, std::move(v));
+    return blocks.back().second;
+  };
+  std::vector<float> z(n);
+  Words words;
+  for (std::size_t j = 0; j < cols.size(); ++j) {
+    const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
+    float* out = X.col(static_cast<Eigen::Index>(j)).data();
+    if (g.dist == Dist::Special) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = special(g.special, x, i);
+      continue;
+    }
+    double l2 = 0;
+    for (float l : g.load) l2 += static_cast<double>(l) * l;
+    const auto resid = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - l2)));
+    const float sr = std::sqrt(g.rho), se = std::sqrt(1.0f - g.rho);
+    const std::vector<float>* bl = g.block >= 0 ? &block_latent(g.block) : nullptr;
+    // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
+    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, g.stream, 0, words);
+    normals_from(words, z.data());
+    const std::uint32_t* u2 = words.w[2].data();
+    const std::uint32_t* u3 = words.w[3].data();
+    if (bl) {
+      const float* b = bl->data();
+      for (std::size_t i = 0; i < n; ++i) z[i] = resid * (sr * b[i] + se * z[i]);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) z[i] *= resid;
+    }
+    for (int k = 0; k < kFactors; ++k) {
+      const float l = g.load[static_cast<std::size_t>(k)];
+      if (l == 0.0f) continue;
+      const double* fk = x.f[k].data();
+      for (std::size_t i = 0; i < n; ++i) z[i] += l * static_cast<float>(fk[i]);
+    }
+    if (g.local) {
+      // Constant per Caf (or commune): drawn from the Caf/commune, not the row.
+      for (std::size_t i = 0; i < n; ++i) {
+        const int c = x.caf[i], com = g.local == 2 ? x.commune[i] : 0;
+        const auto rl = local(static_cast<std::uint64_t>(c), kStreamLocal + 2 + g.stream, static_cast<std::uint32_t>(com));
+        const double e = normal(rl[0], rl[1]);
+        z[i] = static_cast<float>(g.local == 1 ? 0.8 * caf_latent(local, c) + 0.6 * e
+                                               : 0.55 * caf_latent(local, c) + 0.55 * commune_latent(local, c, com) + 0.63 * e);
+      }
+    }
+    // Pass 2: the transform (cheap, branch-light loops the compiler can vectorise).
+    switch (g.dist) {
+      case Dist::Normal:
+        for (std::size_t i = 0; i < n; ++i) out[i] = std::max(g.lo, std::round(10.0f * (g.a + g.b * z[i])) / 10.0f);
+        break;
+      case Dist::LogNormal:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = z[i] < g.zero_cut ? 0.0f : std::round(100.0f * std::exp(g.a + g.b * z[i])) / 100.0f;
+        break;
+      case Dist::Count:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = z[i] < g.zero_cut ? 0.0f : std::floor(std::exp(g.a + g.b * z[i]) + u01f(u3[i]));
+        break;
+      case Dist::Binary:
+        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
+        break;
+      case Dist::Category:
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
+        break;
+      case Dist::Uniform:
+        for (std::size_t i = 0; i < n; ++i) out[i] = u01f(u3[i]);
+        break;
+      default: break;
+    }
+    if (g.receipt >= 0) {
+      const signed char* rec = x.rec[g.receipt].data();
+      for (std::size_t i = 0; i < n; ++i) out[i] = rec[i] ? out[i] : 0.0f;
+    }
+    // Missingness: random (threshold on a 32-bit word), then structural.
+    if (g.p_miss > 0) {
+      const auto t = static_cast<std::uint32_t>(std::min(4294967295.0, static_cast<double>(g.p_miss) * 4294967296.0));
+      for (std::size_t i = 0; i < n; ++i) out[i] = u2[i] < t ? nan : out[i];
+    }
+    for (std::size_t i = 0; i < n && g.requires_; ++i) {
+      bool miss = false;
+      switch (g.requires_) {
+        case 1: miss = x.hh[i] < 2; break;
+        case 2: miss = x.nb_enf[i] == 0; break;
+        case 3: miss = !(x.statut[i] == 0 || x.statut[i] == 1 || x.statut[i] == 4); break;
+        case 4: miss = !x.controlled[i]; break;
+        default: break;
+      }
+      if (miss) out[i] = nan;
+    }
+  }
+}
+
+}  // namespace dmde::worker

@@ -1,0 +1,93 @@
+// Parallel writing of a generated table, and the truth report of a learning table.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "worker/generator.hpp"
+#include "worker/partition.hpp"
+
+namespace dmde::worker {
+namespace {
+
+std::string caf_meta() {
+  std::string s;
+  for (const auto& c : caf_catalogue()) {
+    if (!s.empty()) s += ';';
+    s += std::to_string(c.code);
+    s += ':';
+    s += c.name;
+  }
+  return s;
+}
+
+}  // namespace
+
+Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
+  Generator gen(spec.seed, spec.learning ? Domain::Learning : Domain::Population, spec.rows, spec.vars);
+  const auto& cat = gen.catalogue();
+  std::vector<int> cols;
+  for (int j = 0; j < static_cast<int>(cat.size()); ++j)
+    if (spec.selected.empty() || std::find(spec.selected.begin(), spec.selected.end(),
+                                           cat[static_cast<std::size_t>(j)].info.name) != spec.selected.end())
+      cols.push_back(j);
+  TableSchema s;
+  s.kind = spec.learning ? "learning" : "population";
+  s.n_rows = spec.rows;
+  for (int j : cols) s.vars.push_back(cat[static_cast<std::size_t>(j)].info);
+  if (spec.learning) s.outcomes = Generator::outcome_names();
+  s.meta = {{"generator", "dmde generate " + s.kind},
+            {"generator_seed", std::to_string(spec.seed)},
+            {"generator_vars", std::to_string(spec.vars)},
+            {"cafs", caf_meta()}};
+  WriteOptions wopt;
+  wopt.numeric_float32 = !spec.learning;
+  wopt.chunk_rows = static_cast<hsize_t>(std::min(spec.chunk_rows, spec.rows));
+  TableWriter w(comm, spec.output, s, wopt);
+  const auto mine = block_range(spec.rows, comm.rank(), comm.size());
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> caf;
+  Eigen::VectorXd weight;
+  Eigen::MatrixXf X;
+  Eigen::MatrixXd out;
+  if (spec.learning) (void)gen.truth();  // solve once, before the loop
+  for (std::int64_t b = mine.begin; b < mine.end; b += spec.chunk_rows) {
+    const std::int64_t e = std::min(mine.end, b + spec.chunk_rows);
+    gen.fill_keys(b, e, id, caf, weight);
+    gen.fill(b, e, cols, X);
+    if (spec.learning) gen.fill_outcomes(b, e, out);
+    else out.resize(e - b, 0);
+    w.write_rows(b, id, caf, weight, out, X);
+  }
+  w.commit();
+  return gen;
+}
+
+std::string truth_report(const Generator& gen, const GenerateSpec& spec) {
+  const auto& truth = gen.truth();
+  const auto tv = truth.variables();
+  const auto& cat = gen.catalogue();
+  std::vector<int> tc;
+  for (const auto& v : tv)
+    for (int j = 0; j < core_var_count(); ++j)
+      if (cat[static_cast<std::size_t>(j)].info.name == v) tc.push_back(j);
+  Eigen::MatrixXf T;
+  Eigen::MatrixXd o;
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> caf;
+  Eigen::VectorXd weight;
+  gen.fill(0, gen.rows(), tc, T);
+  gen.fill_outcomes(0, gen.rows(), o);
+  gen.fill_keys(0, gen.rows(), id, caf, weight);
+  const Eigen::VectorXd eta = truth.eta(T, tv);
+  const Eigen::VectorXd y = o.col(5);
+  nlohmann::json extra = {{"seed", spec.seed},
+                          {"table", spec.output},
+                          {"rows", spec.rows},
+                          {"target", "target_c4 = overpayment_amount > 600 and overpayment_months > 6"},
+                          {"table_target_rate_weighted", weight.dot(y) / weight.sum()},
+                          {"table_target_rate", y.mean()},
+                          {"table_true_model_auc", rank_auc(eta, y)}};
+  return truth.to_json(extra.dump());
+}
+
+}  // namespace dmde::worker

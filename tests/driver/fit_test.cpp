@@ -1,0 +1,133 @@
+// `dmde fit` end to end: a dmde table written from the R fixtures, the JSON report checked
+// against R glm values (tests/model/data/make_logistic_fixtures.R) and the R stepwise path.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "../model/csv_fixture.hpp"
+#include "core/table.hpp"
+
+namespace {
+
+std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+int run_dmde(int np, const std::string& args, std::string* out_text = nullptr) {
+  const char* path = std::getenv("PATH");
+  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
+                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1"
+                          " mpirun --oversubscribe -np " +
+                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
+  const int status = pclose(pipe.release());
+  if (out_text) *out_text = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// The stepwise fixture (x1 x2 c1 c2 z1 z2 z3, response y, weight w) as a dmde learning table.
+std::string write_fixture_table() {
+  const std::string path = tmp("dmde_fit_test_stepwise.h5");
+  const auto cols = dmde::test::read_csv_columns("stepwise.csv");
+  dmde::Table t;
+  const auto n = cols.at("y").size();
+  t.schema.kind = "learning";
+  t.schema.n_rows = n;
+  t.schema.outcomes = {"y"};
+  const std::vector<std::string> names{"x1", "x2", "c1", "c2", "z1", "z2", "z3"};
+  t.X.resize(n, static_cast<Eigen::Index>(names.size()));
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    dmde::VarInfo v;
+    v.name = names[j];
+    if (names[j] == "c1") v.kind = dmde::VarKind::Categorical, v.levels = {"a", "b", "c"};
+    if (names[j] == "c2") v.kind = dmde::VarKind::Categorical, v.levels = {"p", "q", "r", "s"};
+    t.schema.vars.push_back(v);
+    t.X.col(static_cast<Eigen::Index>(j)) = cols.at(names[j]);
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    t.id.push_back(i + 1);
+    t.caf.push_back(1);
+  }
+  t.weight = cols.at("w");
+  t.outcomes = cols.at("y");
+  dmde::write_table(path, t);
+  return path;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+TEST(FitCommand, JsonMatchesGlmWithInteractions) {
+  const std::string table = write_fixture_table(), json = tmp("dmde_fit_test_full.json");
+  std::filesystem::remove(json);
+  std::string text;
+  ASSERT_EQ(run_dmde(2,
+                     "fit --table " + table +
+                         " --target y --effects 'x1 x2 c1 c2 x1*x2 x1*c1 c1*c2'"
+                         " --class 'c1 c2' --json " +
+                         json,
+                     &text),
+            0)
+      << text;
+  EXPECT_NE(text.find("Analysis of Maximum Likelihood Estimates"), std::string::npos);
+  EXPECT_NE(text.find("normalized"), std::string::npos);
+  const auto r = read_json(json);
+  const auto ref = dmde::test::read_reference("synthetic_ref.csv");
+  ASSERT_EQ(r["parameters"].size(), 17u);
+  for (const auto& p : r["parameters"]) {
+    const std::string key = p["effect"].get<std::string>() + "|" + p["level"].get<std::string>();
+    const double b = ref.at("beta:" + key), se = ref.at("se:" + key);
+    EXPECT_NEAR(p["estimate"].get<double>(), b, 1e-6 * std::abs(b)) << key;
+    EXPECT_NEAR(p["std_error"].get<double>(), se, 1e-6 * se) << key;
+  }
+  EXPECT_NEAR(r["fit"]["neg2loglik"].get<double>(), ref.at("neg2ll"), 1e-6 * ref.at("neg2ll"));
+  EXPECT_EQ(r["model"]["weights"], "normalized");
+  EXPECT_EQ(r["convergence"]["status"], "converged");
+  for (const char* k : {"aic", "sc"}) EXPECT_TRUE(r["fit"].contains(k));
+  EXPECT_EQ(r["type3"].size(), 7u);
+}
+
+TEST(FitCommand, StepwiseStepsMatchR) {
+  const std::string table = write_fixture_table(), json = tmp("dmde_fit_test_step.json");
+  std::string text;
+  ASSERT_EQ(run_dmde(1,
+                     "fit --table " + table +
+                         " --target y --effects 'x1 x2 c1 c2 z1 z2 z3' --class c1,c2"
+                         " --selection stepwise --json " +
+                         json,
+                     &text),
+            0)
+      << text;
+  const auto r = read_json(json);
+  std::vector<std::string> path;
+  for (const auto& s : r["selection"]["steps"]) {
+    std::string step(1, s["action"] == "entered" ? '+' : '-');
+    step.append(s["effect"].get<std::string>());
+    path.push_back(step);
+  }
+  EXPECT_EQ(path, (std::vector<std::string>{"+x1", "+x2", "+c2", "+c1"}));
+  EXPECT_EQ(r["type3"].size(), 4u);  // the final model only
+}
+
+TEST(FitCommand, UnknownEffectFailsCleanlyWithoutOutput) {
+  const std::string table = write_fixture_table(), json = tmp("dmde_fit_test_bad.json");
+  std::filesystem::remove(json);
+  std::string text;
+  EXPECT_EQ(run_dmde(2, "fit --table " + table + " --target y --effects 'x1 nope' --json " + json, &text), 2) << text;
+  EXPECT_NE(text.find("nope"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(json));
+  EXPECT_EQ(run_dmde(1, "fit --table " + table + " --target y --effects 'x1' --weights bogus", &text), 2) << text;
+}
+
+}  // namespace

@@ -1,0 +1,26 @@
+# Reference values for tests/worker/bootstrap_test.cpp (run: Rscript make_stepwise_ref.R).
+# A small table of class codes with survey weights; R glm with reference = LAST level (SAS REF=LAST),
+# weights normalized to sum to n, and the Rao score test of adding variable c.
+set.seed(20261123)
+n <- 400
+a <- sample(0:2, n, replace = TRUE)
+b <- sample(0:1, n, replace = TRUE)
+c <- sample(0:3, n, replace = TRUE)
+eta <- -1 + 0.8 * (a == 0) - 0.5 * (a == 1) + 0.6 * (b == 0) + 0.3 * (c == 2)
+y <- rbinom(n, 1, plogis(eta))
+w <- round(runif(n, 0.5, 3), 3)
+write.csv(data.frame(a, b, c, y, w), "stepwise_small.csv", row.names = FALSE)
+wn <- w * n / sum(w)
+fa <- factor(a); contrasts(fa) <- contr.treatment(3, base = 3)
+fb <- factor(b); contrasts(fb) <- contr.treatment(2, base = 2)
+fc <- factor(c); contrasts(fc) <- contr.treatment(4, base = 4)
+ctl <- glm.control(epsilon = 1e-14, maxit = 100)
+m0 <- suppressWarnings(glm(y ~ fa + fb, family = binomial, weights = wn, control = ctl))
+m1 <- suppressWarnings(glm(y ~ fa + fb + fc, family = binomial, weights = wn, control = ctl))
+rao <- anova(m0, m1, test = "Rao")
+options(digits = 15)
+cat("coef_m0:", format(coef(m0), digits = 15), "\n")
+mu <- fitted(m0)
+cat("neg2ll_m0:", format(-2 * sum(wn * (y * log(mu) + (1 - y) * log(1 - mu))), digits = 15), "\n")
+cat("se_m0:", format(sqrt(diag(vcov(m0))), digits = 15), "\n")
+cat("rao_c:", format(rao$Rao[2], digits = 15), "df", rao$Df[2], "\n")

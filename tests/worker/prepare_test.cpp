@@ -1,0 +1,93 @@
+// `prepare` on a synthetic table with known structure (one rank): screening reasons, true effects
+// kept, the correlated block reduced to one representative, spec applied = prepared codes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "prep_synth.hpp"
+#include "worker/prepare.hpp"
+
+using namespace dmde;
+
+namespace {
+const worker::PrepareResult& result() {
+  static const worker::PrepareResult r = [] {
+    Comm self(MPI_COMM_SELF);
+    return worker::prepare(self, prep_synth::make_table(), "target", model::PrepOptions{});
+  }();
+  return r;
+}
+const worker::VarReport& row(const std::string& name) {
+  for (const auto& r : result().report)
+    if (r.name == name) return r;
+  throw std::runtime_error("no row " + name);
+}
+}  // namespace
+
+TEST(Prepare, ScreeningReasons) {
+  EXPECT_EQ(row("sparse").reason, "too few observed values");
+  EXPECT_EQ(row("constant").reason, "too little variation");
+  EXPECT_EQ(result().report.size(), 22u);
+}
+
+TEST(Prepare, TrueEffectsSurvive) {
+  for (const char* v : {"x_eff", "c_eff", "x_miss"}) {
+    EXPECT_TRUE(row(v).kept) << v << ": " << row(v).reason;
+    EXPECT_LT(row(v).pvalue, 1e-6) << v;
+  }
+  EXPECT_EQ(row("x_miss").classes.find("missing") != std::string::npos, true);
+  // c_eff: level D is the risky one, A/B/C are alike: two classes.
+  EXPECT_EQ(row("c_eff").n_classes, 2);
+}
+
+TEST(Prepare, CorrelatedBlockHasOneRepresentative) {
+  int kept = 0, cluster = row("z1").cluster;
+  ASSERT_GE(cluster, 0);
+  for (const char* v : {"z1", "z2", "z3", "z4"}) {
+    kept += row(v).kept;
+    EXPECT_EQ(row(v).cluster, cluster) << v;
+    EXPECT_GT(row(v).association, 0.9) << v;
+  }
+  EXPECT_EQ(kept, 1);
+  EXPECT_NE(row("x_eff").cluster, cluster);
+}
+
+TEST(Prepare, NoiseIsMostlyScreenedOut) {
+  int kept = 0;
+  for (const auto& r : result().report)
+    if (r.name[0] == 'n') kept += r.kept;
+  EXPECT_LE(kept, 2);
+}
+
+TEST(Prepare, SpecAppliedReproducesCodes) {
+  const auto t = prep_synth::make_table();
+  const auto& r = result();
+  ASSERT_EQ(r.spec.vars.size(), static_cast<std::size_t>(std::count_if(r.report.begin(), r.report.end(),
+                                                                       [](const auto& x) { return x.kept; })));
+  model::UnseenCounts unseen;
+  const Table p = worker::apply_spec(r.spec, t, &unseen);
+  EXPECT_EQ(unseen.total(), 0);
+  EXPECT_EQ(p.schema.kind, "prepared");
+  EXPECT_EQ(p.id, t.id);
+  for (std::size_t c = 0; c < r.spec.vars.size(); ++c) {
+    const auto& v = r.spec.vars[c];
+    EXPECT_EQ(p.schema.vars[c].levels, v.labels);
+    const auto col = t.column(v.source);
+    for (Eigen::Index i = 0; i < t.rows(); ++i) ASSERT_EQ(p.X(i, static_cast<Eigen::Index>(c)), v.code(col[i]));
+    EXPECT_EQ(p.X.col(static_cast<Eigen::Index>(c)).maxCoeff(), v.n_classes() - 1);
+  }
+}
+
+TEST(Prepare, ReportsListEveryVariable) {
+  const auto csv = worker::report_csv(result().report);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 23);
+  EXPECT_NE(worker::report_json(result(), model::PrepOptions{}).find("\"z3\""), std::string::npos);
+  EXPECT_NE(worker::report_console(result()).find("too few observed values"), std::string::npos);
+}
+
+TEST(Prepare, RejectsNonBinaryTarget) {
+  auto t = prep_synth::make_table(50);
+  t.outcomes(3, 0) = 2.0;
+  Comm self(MPI_COMM_SELF);
+  EXPECT_THROW(worker::prepare(self, t, "target", model::PrepOptions{}), InputError);
+}
