@@ -15,10 +15,16 @@ set -euo pipefail
 
 die() { echo "slurm_cluster: $*" >&2; exit 1; }
 
+listening() {  # ss (iproute2) when installed, else a connect attempt through bash's /dev/tcp
+  if command -v ss >/dev/null; then ss -Hltn "sport = :$1" | grep -q .
+  else (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
+
 free_port() {
   # First port from a random start in 20000-59999 that nothing listens on, and not already taken.
   local p=$((20000 + RANDOM % 40000)) taken=" $* "
-  while ss -Hltn "sport = :$p" | grep -q . || [[ $taken == *" $p "* ]]; do p=$((p + 1)); done
+  while listening "$p" || [[ $taken == *" $p "* ]]; do p=$((p + 1)); done
   echo "$p"
 }
 
