@@ -11,6 +11,7 @@
 #include "driver/train.hpp"
 #include "worker/artifact_io.hpp"
 #include "worker/bootstrap_stage.hpp"
+#include "worker/checkpoint.hpp"
 #include "worker/final_model.hpp"
 #include "worker/interactions.hpp"
 #include "worker/validation.hpp"
@@ -102,6 +103,8 @@ int run_train(Comm& comm, TrainParams& p) {
     nlohmann::json key = {{"data", fingerprint}, {"target", p.target}, {"vars", d.names}, {"seed", p.seed},
                           {"stratify", p.stratify}, {"slentry", p.slentry}, {"slstay", p.slstay}, {"max_steps", p.max_steps}};
     bo.job_key = key.dump();
+    // A checkpoint of another job is refused on every rank at once (clean exit code 2).
+    if (p.resume) root_check(comm, [&] { worker::Checkpoint(boot_path + ".ckpt", bo.job_key, true); });
     const auto res = worker::run_bootstrap_stage(comm, d, sw, bo, boot_path, boot_path + ".ckpt");
     if (!res.complete) {
       if (comm.is_root()) spdlog::warn("train: stopped after {} replicates (--stop-after); rerun with --resume", res.computed);

@@ -62,7 +62,9 @@ std::int64_t run_work_queue(const Comm& comm, const std::vector<std::int64_t>& t
       ++outstanding[static_cast<std::size_t>(w)];
       ++total_out;
     };
-    auto accept = [&](const std::string& m, int from) {
+    auto accept = [&]() {
+      int from = 0;  // set by recv: must be read after it (not as a sibling argument)
+      const std::string m = comm.recv(MPI_ANY_SOURCE, kResult, &from);
       --outstanding[static_cast<std::size_t>(from)];
       --total_out;
       if (!stopping) {
@@ -76,8 +78,7 @@ std::int64_t run_work_queue(const Comm& comm, const std::vector<std::int64_t>& t
       for (int w = 1; w < comm.size(); ++w) give(w);
     if (opt.stop_after == 0) stopping = true;
     for (;;) {
-      int from = 0;
-      while (total_out > 0 && comm.poll(MPI_ANY_SOURCE, kResult)) accept(comm.recv(MPI_ANY_SOURCE, kResult, &from), from);
+      while (total_out > 0 && comm.poll(MPI_ANY_SOURCE, kResult)) accept();
       if (!stopping && next < N) {
         const std::int64_t t = tasks[next++];
         const std::string r = compute(t);
@@ -89,7 +90,7 @@ std::int64_t run_work_queue(const Comm& comm, const std::vector<std::int64_t>& t
         continue;
       }
       if (total_out == 0) break;
-      accept(comm.recv(MPI_ANY_SOURCE, kResult, &from), from);
+      accept();
     }
     for (int w = 1; w < comm.size(); ++w) comm.send(std::string(), w, kStop);
   }
