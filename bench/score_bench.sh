@@ -38,7 +38,7 @@ model=$work/model_${rows}x${vars}_k${inputs}.dmde
 if [[ ! -f $pop ]]; then
   echo "generating $rows dossiers -> $pop"
   if "$dmde" --help | grep -q "^  generate "; then
-    mpi 2 "$dmde" generate population -o "$pop" --rows "$rows"
+    mpi 2 "$dmde" generate population -o "$pop" --rows "$rows" --vars "$vars"
   else
     mpi 2 "$dmde" score-fixture --population "$pop" --make-population "$rows" --vars "$vars" --inputs "$inputs" \
       -o "$model" --json "$model.json"

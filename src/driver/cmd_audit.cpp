@@ -20,7 +20,7 @@ struct AuditParams {
   std::string table;                ///< population (or learning) table, row-aligned with the scores
   std::string scores;               ///< scores file (/id, /caf, /score/probability, /score/flag_top)
   std::string model;                ///< model artifact (optional): lists effects on sensitive themes
-  std::vector<std::string> groups;  ///< group variables (default: single_parent, disability_benefit, rsa, age, deprived_area)
+  std::vector<std::string> groups;  ///< group variables (default: isole_parent, mt_aah_moy12m, mt_rsa_m0, age_resp, qpv)
   std::vector<std::string> bands;   ///< NAME:b1,b2,... cut points of a numeric group variable
   bool no_caf = false;              ///< leave out the Caf grouping
   double top = 0.05;                ///< share flagged when the scores have no flag (or --recompute-flag)

@@ -26,18 +26,22 @@ Scores read_scores(const std::string& path);
 /// What to audit.
 struct AuditSpec {
   /// Group variables of the table; numeric ones with more than 2 distinct values are banded
-  /// (by `bands` when given for that name, else at their quintiles).
-  std::vector<std::string> groups = {"single_parent", "disability_benefit", "rsa", "age", "deprived_area"};
+  /// (by `bands` when given for that name, else at their quintiles). Defaults use the learning
+  /// table catalogue's names: single parent, disability benefit (AAH, 12-month mean amount),
+  /// RSA (current amount), age of the holder, deprived-neighbourhood flag.
+  std::vector<std::string> groups = {"isole_parent", "mt_aah_moy12m", "mt_rsa_m0", "age_resp", "qpv"};
   bool groups_are_defaults = true;  ///< defaults absent from the table are skipped, not errors
-  std::map<std::string, std::vector<double>> bands = {{"age", {25, 35, 45, 55, 65}}};
+  /// Amount variables cut at 0.01: "< 0.01" = not receiving, ">= 0.01" = receiving.
+  std::map<std::string, std::vector<double>> bands = {
+      {"age_resp", {25, 35, 45, 55, 65}}, {"mt_aah_moy12m", {0.01}}, {"mt_rsa_m0", {0.01}}};
   bool by_caf = true;          ///< add the Caf grouping
   double top = 0.05;           ///< share flagged when the scores file has no flag (or recompute)
   bool recompute_flag = false;  ///< ignore /score/flag_top and flag the top `top` share
   std::string outcome;         ///< 0/1 outcome column of the table (learning table) or empty
   bool weighted = true;        ///< use the table's weights
   /// Patterns for the sensitive-effects list (variable name substrings or themes).
-  std::vector<std::string> sensitive = {"single_parent", "disab", "aah", "rsa", "age", "deprived", "qpv",
-                                        "nationality", "sex", "handicap", "isolement", "family"};
+  std::vector<std::string> sensitive = {"isole", "single_parent", "aah", "handicap", "disab", "rsa", "age",
+                                        "qpv", "deprived", "nationalite", "nationality", "sexe", "sex", "family"};
 };
 
 /// Audit results.

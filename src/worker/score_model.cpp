@@ -157,6 +157,9 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
     t_ = {cat ? c.transform.front().with_levels(v.levels) : c.transform.front()};
     return;
   }
+  if (c.by_code && pop.kind != "prepared")  // raw level codes are not classes: refuse, never guess
+    throw InputError("the model has no preprocessing spec, so it scores prepared tables only, and '" + pop_path +
+                     "' is a '" + pop.kind + "' table: retrain with the spec (dmde train --prep-spec <prepared>.spec)");
   if (!cat || c.by_code) return;
   std::unordered_map<std::string, int> cls;
   for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);

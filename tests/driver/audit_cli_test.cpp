@@ -73,7 +73,7 @@ TEST(AuditCli, FlagsTopShareWhenScoresHaveNoFlagAndRejectsMisalignment) {
   const auto r = run_dmde(1, "audit --table " + table + " --scores " + scores + " --top 0.5");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("50.00% of dossiers flagged"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("'rsa' is not in the table: skipped"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'mt_rsa_m0' is not in the table: skipped"), std::string::npos) << r.output;
   const auto bad = run_dmde(1, "audit --table " + table + " --scores " + scores + " --group nope");
   EXPECT_EQ(bad.code, 2) << bad.output;
   EXPECT_NE(bad.output.find("'nope' is not in the table"), std::string::npos) << bad.output;

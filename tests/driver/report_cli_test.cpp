@@ -34,8 +34,8 @@ void write_inputs(const std::string& table, const std::string& scores) {
   t.schema.n_rows = n;
   t.schema.outcomes = {"overpayment_amount", "overpayment_months", "fraud", "underpayment_amount", "financial_impact",
                        "target_c4"};
-  t.schema.vars = {dmde::VarInfo{"single_parent", dmde::VarKind::Numeric, "family", 0, {}},
-                   dmde::VarInfo{"age", dmde::VarKind::Numeric, "family", 0, {}}};
+  t.schema.vars = {dmde::VarInfo{"isole_parent", dmde::VarKind::Numeric, "family", 0, {}},
+                   dmde::VarInfo{"age_resp", dmde::VarKind::Numeric, "family", 0, {}}};
   t.weight = Eigen::VectorXd::Ones(n);
   t.outcomes.resize(n, 6);
   t.X.resize(n, 2);
@@ -68,7 +68,7 @@ TEST(ReportCli, SelfContainedHtmlWithPlots) {
   const auto h = slurp(html);
   for (const char* part : {"<!DOCTYPE html>", "ROC curve", "Cumulative gains", "Calibration by score decile",
                            "Candidate targets", "Scoring night", "Mean score by Caf", "population stability index",
-                           "Fairness audit", "single_parent", "</html>"})
+                           "Fairness audit", "isole_parent", "[25, 35)", "</html>"})
     EXPECT_NE(h.find(part), std::string::npos) << part;
   EXPECT_GE(std::count(h.begin(), h.end(), '<') , 100);
   // Offline: no scripts, no external resources (the only URL is the SVG namespace).

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -75,4 +76,32 @@ TEST(TargetsCli, RuleFileErrorsNameTheLine) {
   EXPECT_EQ(ok.code, 0) << ok.output;
   EXPECT_NE(ok.output.find("big ones"), std::string::npos);
   std::remove(in.c_str()), std::remove(rules.c_str());
+}
+
+TEST(TargetsCli, SyntheticLearningTableReproducesTheNoteOrderOfMagnitude) {
+  // Note section 3: cible 4 = 10.9% of observations, cible 1 (fraud) = 5.0%, cible 2 = 15.6%.
+  const auto learn = tmp_path("synth.h5"), csv = tmp_path("synth-targets.csv");
+  const auto g = run_dmde(2, "generate learning --rows 6000 --vars 200 --seed 11 -o " + learn);
+  ASSERT_EQ(g.code, 0) << g.output;
+  const auto r = run_dmde(1, "targets -i " + learn + " --csv " + csv);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::map<std::string, double> pct;
+  std::stringstream ss(slurp(csv));
+  std::string line;
+  std::getline(ss, line);
+  while (std::getline(ss, line)) {
+    // target,"label",count,percent,...: the label is quoted (it has commas) or plain.
+    const auto name = line.substr(0, line.find(','));
+    auto rest = line.substr(line.find(',') + 1);
+    rest = rest[0] == '"' ? rest.substr(rest.find('"', 1) + 2) : rest.substr(rest.find(',') + 1);
+    rest = rest.substr(rest.find(',') + 1);  // skip count
+    pct[name] = std::stod(rest.substr(0, rest.find(',')));
+  }
+  ASSERT_EQ(pct.size(), 11u);
+  EXPECT_NEAR(pct["c4"], 10.9, 3.0);
+  EXPECT_NEAR(pct["c1"], 5.0, 2.5);
+  EXPECT_GT(pct["c2"], pct["c4"]);  // looser definitions hold more dossiers
+  EXPECT_GT(pct["c4"], pct["c6"]);
+  std::remove(learn.c_str()), std::remove(csv.c_str());
+  std::remove((learn + ".truth.json").c_str());
 }

@@ -169,7 +169,7 @@ TEST(ScoreArtifact, TrainArtifactWithoutSpecScoresPreparedCodes) {
                     out = (dir / "dmde_score_art_out.h5").string();
   save_artifact(model, a);
   Table t;
-  t.schema.kind = "population";
+  t.schema.kind = "population";  // raw population first: refused (raw codes are not classes)
   t.schema.vars = {{"single_parent", VarKind::Categorical, "", 0, {"0", "1"}},
                    {"rent_changes", VarKind::Categorical, "", 0, {"0", "1", "2"}}};
   t.X.resize(6, 2);
@@ -182,6 +182,10 @@ TEST(ScoreArtifact, TrainArtifactWithoutSpecScoresPreparedCodes) {
   const auto m = load_score_model(model);
   ASSERT_TRUE(m.coding[1].by_code);
   Comm self(MPI_COMM_SELF);
+  EXPECT_THROW(score_population(self, m, pop, out, {}), InputError);
+  EXPECT_FALSE(fs::exists(out));
+  t.schema.kind = "prepared";
+  write_table(pop, t);
   score_population(self, m, pop, out, {});
   const auto eta = h5::File::open(out).group("score").dataset("eta").read_all<double>();
   const Eigen::VectorXd direct = a.card.linear_predictor(t.X.cast<int>());
