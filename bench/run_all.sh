@@ -138,7 +138,8 @@ if section e2e; then
     if ((ok_prep)) && has_cmd train; then
       # shellcheck disable=SC2086  # DMDE_BENCH_TRAIN_ARGS is a list of options
       time_step train "$np" "${run[@]}" train --table "$d/prepared.h5" -o "$d/model.dmde" \
-        --replicates "$DMDE_BENCH_REPLICATES" --no-progress $DMDE_BENCH_TRAIN_ARGS && ok_train=1
+        --replicates "$DMDE_BENCH_REPLICATES" --prep-spec "$d/prepared.spec" --no-progress $DMDE_BENCH_TRAIN_ARGS &&
+        ok_train=1
     else
       note "e2e: train not available at np $np"; skip_step train "$np"
     fi
