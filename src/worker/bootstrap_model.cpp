@@ -260,7 +260,19 @@ ClassFit stepwise_select(const ClassData& d, Eigen::Ref<const Eigen::VectorXd> w
   so.max_steps = opt.max_steps;
   so.fit.max_iter = opt.max_iter;
   so.fit.gconv = opt.gconv;
-  const auto r = model::select_effects(d.X, block, names, d.y, w, so);
+  // Rows of weight 0 (a replicate's out-of-bag third) add exact zeros to every sum: drop them once
+  // so the score GEMMs of every step run on ~63% of the rows.
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index i = 0; i < w.size(); ++i)
+    if (w[i] != 0) rows.push_back(i);
+  model::SelectionResult r;
+  if (rows.size() == static_cast<std::size_t>(w.size())) {
+    r = model::select_effects(d.X, block, names, d.y, w, so);
+  } else {
+    const Eigen::MatrixXd X = d.X(rows, Eigen::all);
+    const Eigen::VectorXd y = d.y(rows), wr = w(rows);
+    r = model::select_effects(X, block, names, y, wr, so);
+  }
   ClassFit f;
   for (int e : r.selected)
     if (e > 0) f.effects.push_back(e - 1);
