@@ -12,8 +12,8 @@
 #            peak RSS; sizes from DMDE_BENCH_* variables below (smaller with --quick).
 #   steps    the per-step scripts bench/{generate,prepare,train,score}_bench.sh written with each
 #            subcommand (full-size: 13.8 M dossiers, 300 replicates); skipped by --quick.
-#   peers    bench/peers/*.sh (R glm, h5py+numpy) where R / Debian's python3 are installed, so that
-#            ratios come from the same run; skipped by --quick.
+#   peers    bench/peers/*.sh (R glm; the h5py+numpy peer runs inside score_bench.sh) where R /
+#            Debian's python3 are installed, so that ratios come from the same run; skipped by --quick.
 # Each step script and peer gets DMDE_BENCH_JSON=<file>: a JSON object written there is embedded in
 # the results; otherwise its last output lines are. Environment (CPU, cores, memory, compiler, Open
 # MPI, HDF5, git commit, Slurm job, load average) is recorded. DMDE_BENCH_FILTER: a Google Benchmark
@@ -151,13 +151,14 @@ if section e2e; then
 fi
 
 # ---- steps and peers: the scripts written with each subcommand ---------------------------------
-run_script() {  # run_script KIND NAME PATH
+run_script() {  # run_script KIND NAME PATH [ARGS...]
   local kind=$1 name=$2 path=$3 t0 t1 rc=0
+  shift 3
   rm -f "$work/$kind-$name.json"
   note "$kind: $name ($path)"
   t0=$(date +%s.%N)
-  DMDE_BENCH_JSON=$work/$kind-$name.json DMDE_BUILD=$build timeout "$DMDE_BENCH_STEP_TIMEOUT" \
-    bash "$path" >"$work/logs/$kind-$name.log" 2>&1 || rc=$?
+  DMDE_BENCH_JSON=$work/$kind-$name.json DMDE_BUILD=$build DMDE_BENCH_WORK=$work/scratch \
+    timeout "$DMDE_BENCH_STEP_TIMEOUT" bash "$path" "$@" >"$work/logs/$kind-$name.log" 2>&1 || rc=$?
   t1=$(date +%s.%N)
   printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$name" "$(elapsed "$t0" "$t1")" "$rc" "$work/logs/$kind-$name.log" >>"$work/steps.tsv"
   ((rc == 0)) || note "$kind: $name failed (rc $rc), see $work/logs/$kind-$name.log"
@@ -178,7 +179,10 @@ if section peers; then
   for f in "${peers[@]}"; do
     p=$(basename "$f" .sh)
     if ((quick)); then printf 'peer\t%s\tNA\tskipped (--quick)\t\n' "$p" >>"$work/steps.tsv"
-    else (cd "$src" && run_script peer "$p" "$f")
+    elif grep -q Rscript "$f" && ! command -v Rscript >/dev/null; then
+      note "peer: $p not available (Rscript not installed: r-base-core)"
+      printf 'peer\t%s\tNA\tnot available (no Rscript)\t\n' "$p" >>"$work/steps.tsv"
+    else (cd "$src" && run_script peer "$p" "$f" "$build")  # peers take the build directory
     fi
   done
 fi

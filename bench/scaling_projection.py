@@ -43,7 +43,9 @@ def train_time(a, nodes, replicates):
     gather = replicates * (a.result_bytes / bw + a.latency_s)
     # Rank 0 flushes the checkpoint after each replicate: serial, so it bounds the rate at scale.
     checkpoint = replicates * a.flush_s
-    after = a.post_stages_replicates * a.replicate_s  # interactions, cross-validation, final refit
+    # After the bootstrap: k-fold cross-validation of the selection (k stepwise fits, spread over the
+    # ranks), then the interaction tests and the final refit (about one replicate on one rank).
+    after = (math.ceil(a.cv_folds / workers) + 1) * a.replicate_s
     serial = a.startup_s + a.startup_per_log2 * math.log2(max(ranks, 1))
     total = serial + dist + max(bootstrap, checkpoint) + gather + after
     return total, ranks
@@ -62,15 +64,14 @@ def main():
     ap.add_argument("--ranks-per-node", type=int, default=32)
     ap.add_argument("--dossiers", type=float, default=13.8e6)
     ap.add_argument("--largest-caf", type=float, default=620e3, help="dossiers of the largest Caf (Nord)")
-    ap.add_argument("--score-rate", type=float, default=1.0e6, help="dossiers/s per rank, full scoring work")
+    ap.add_argument("--score-rate", type=float, default=0.97e6, help="dossiers/s per rank, full scoring work")
     ap.add_argument("--score-in-bytes", type=float, default=100 * 4, help="bytes read per dossier")
     ap.add_argument("--score-out-bytes", type=float, default=79, help="bytes written per dossier")
     ap.add_argument("--hist-bytes", type=float, default=8 * 2**20)
-    ap.add_argument("--replicate-s", type=float, default=2.0, help="seconds of one bootstrap replicate on one rank")
+    ap.add_argument("--replicate-s", type=float, default=16.5, help="seconds of one bootstrap replicate on one rank")
     ap.add_argument("--replicate-tail", type=float, default=1.5, help="slowest replicate / mean")
     ap.add_argument("--rank0-dispatches", action="store_true", help="rank 0 only hands out work")
-    ap.add_argument("--post-stages-replicates", type=float, default=3.0,
-                    help="cost of the stages after the bootstrap, in replicate units on the critical path")
+    ap.add_argument("--cv-folds", type=int, default=10)
     ap.add_argument("--table-bytes", type=float, default=14087 * 1700 * 8.0)
     ap.add_argument("--result-bytes", type=float, default=4096)
     ap.add_argument("--flush-s", type=float, default=0.005, help="checkpoint commit on rank 0 (parallel FS)")
@@ -83,6 +84,13 @@ def main():
 
     print("| nodes | ranks | nightly scoring | retrain 300 replicates | retrain 3,000 replicates |")
     print("|---:|---:|---:|---:|---:|")
+    rpn = a.ranks_per_node
+    a.ranks_per_node = 1
+    ts, _ = score_time(a, 1)
+    t300, _ = train_time(a, 1, 300)
+    t3000, _ = train_time(a, 1, 3000)
+    print(f"| 1 rank | 1 | {fmt(ts)} | {fmt(t300)} | {fmt(t3000)} |")
+    a.ranks_per_node = rpn
     for n in NODES:
         ts, ranks = score_time(a, n)
         t300, _ = train_time(a, n, 300)

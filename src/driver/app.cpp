@@ -45,6 +45,7 @@ int run_main(int argc, char** argv) {
   add_targets_command(app, commands);
   add_monitor_command(app, commands);
   add_audit_command(app, commands);
+  add_report_command(app, commands);
   add_generate_controls_command(app, commands);
   add_generate_command(app, commands);
   add_train_command(app, commands);

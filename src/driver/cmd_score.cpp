@@ -25,17 +25,21 @@ struct ScoreParams {
   std::string output;            ///< scores file (HDF5), written atomically
   double top_percent = 5.0;      ///< flag the top k% of each Caf
   std::int64_t chunk_rows = 65536;  ///< rows read per chunk (memory: chunk x inputs x 8 bytes)
+  bool collective = false;       ///< per-dossier blocks in MPI-IO collective rounds (see ScoreOptions)
+  std::string learning;          ///< learning table: reference distributions for drift (PSI)
 
   void validate() const {
     if (!std::filesystem::is_regular_file(model)) throw InputError("model file '" + model + "' not found");
     if (!std::filesystem::is_regular_file(population)) throw InputError("population file '" + population + "' not found");
     if (output.empty()) throw InputError("an output file is required (-o)");
+    if (!learning.empty() && !std::filesystem::is_regular_file(learning))
+      throw InputError("learning table '" + learning + "' not found");
     if (!(top_percent > 0 && top_percent <= 100)) throw InputError("--top must be in (0, 100]");
     if (chunk_rows < 1024 || chunk_rows > (1 << 24)) throw InputError("--chunk-rows must be in [1024, 16777216]");
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & model & population & output & top_percent & chunk_rows;
+    ar & model & population & output & top_percent & chunk_rows & collective & learning;
   }
 };
 
@@ -43,15 +47,27 @@ int run_score(Comm& comm, ScoreParams& p) {
   share_params(comm, p);
   const auto t0 = std::chrono::steady_clock::now();
   std::string bytes;
-  root_check(comm, [&] { bytes = to_bytes(worker::load_score_model(p.model)); });
+  root_check(comm, [&] {
+    auto model = worker::load_score_model(p.model);
+    if (!p.learning.empty()) worker::attach_learning_distribution(model, p.learning);
+    bytes = to_bytes(model);
+  });
   comm.bcast(bytes);
   worker::ScoreModel m;
   from_bytes(bytes, m);
   worker::ScoreOptions opt;
   opt.top_percent = p.top_percent;
   opt.chunk_rows = p.chunk_rows;
+  opt.collective_writes = p.collective;
   opt.population_label = std::filesystem::path(p.population).filename().string();
-  const auto r = worker::score_population(comm, m, p.population, p.output, opt);
+  worker::ScoreResult r;
+  try {
+    r = worker::score_population(comm, m, p.population, p.output, opt);
+  } catch (const InputError& e) {
+    // score_population throws its input errors on every rank at once (after a collective
+    // decision), so every rank can return cleanly: no abort racing rank 0's cleanup of the output.
+    throw SharedInputError(e.what());
+  }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("scored {} dossiers in {} Cafs in {:.2f} s ({:.0f} dossiers/s on {} rank(s)); {} flagged; score PSI {:.4f}",
                r.rows, r.cafs, s, static_cast<double>(r.rows) / s, comm.size(), r.flagged, r.score_psi);
@@ -130,6 +146,10 @@ void add_score_command(CLI::App& app, Commands& out) {
   sub->add_option("-o,--output", p->output, "Scores file (HDF5; appears only when complete)")->required();
   sub->add_option("--top", p->top_percent, "Flag the top k% of each Caf")->capture_default_str();
   sub->add_option("--chunk-rows", p->chunk_rows, "Rows read per chunk")->capture_default_str();
+  sub->add_option("--learning", p->learning,
+                  "Learning table: reference class and score distributions for drift (PSI); default: the model's");
+  sub->add_flag("--collective", p->collective,
+                "Write per-dossier results with MPI-IO collective calls (parallel file systems; same result)");
   out.push_back({sub, [p](Comm& comm) { return run_score(comm, *p); }});
 
   auto f = std::make_shared<FixtureParams>();

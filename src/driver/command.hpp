@@ -64,6 +64,7 @@ void add_prepare_command(CLI::App& app, Commands& out);
 void add_targets_command(CLI::App& app, Commands& out);
 void add_monitor_command(CLI::App& app, Commands& out);
 void add_audit_command(CLI::App& app, Commands& out);
+void add_report_command(CLI::App& app, Commands& out);
 void add_generate_controls_command(CLI::App& app, Commands& out);
 void add_generate_command(CLI::App& app, Commands& out);
 void add_train_command(CLI::App& app, Commands& out);

@@ -110,10 +110,33 @@ Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const
     return s;
   };
   const Eigen::MatrixXd li = centred(i0, bi, true), rj = centred(j0, bj, false);
-  // Only the six products the formula needs (not the full 3b x 3b): [wM wX wXX]' M, wM' [X XX], wX' X.
-  const Eigen::MatrixXd g_m = li.transpose() * rj.leftCols(bj);                        // 3bi x bj
-  const Eigen::MatrixXd g_x = li.leftCols(bi).transpose() * rj.rightCols(2 * bj);      // bi x 2bj
-  const Eigen::MatrixXd g_xx = li.middleCols(bi, bi).transpose() * rj.middleCols(bj, bj);  // bi x bj
+  // Sums over pairwise-complete rows: g_m = [wM wX wXX]' M_J (3bi x bj), g_x = (wM)' [X XX]_J
+  // (bi x 2bj), g_xx = (wX)' X_J. A column without missing values has M = 1, so its products
+  // reduce to column sums: full products are formed only for columns with missing values
+  // (most candidates have none, which makes the block ~3x cheaper).
+  auto has_missing = [&](Eigen::Index c) { return num(c) && raw.col(c).hasNaN(); };
+  std::vector<Eigen::Index> miss_i, miss_j;
+  for (Eigen::Index c = 0; c < bi; ++c)
+    if (has_missing(i0 + c)) miss_i.push_back(c);
+  for (Eigen::Index c = 0; c < bj; ++c)
+    if (has_missing(j0 + c)) miss_j.push_back(c);
+  const Eigen::VectorXd li_sum = li.colwise().sum().transpose();      // per I column: sum over all rows
+  const Eigen::RowVectorXd rj_wsum = w.transpose() * rj.rightCols(2 * bj);  // w' [X XX]_J
+  Eigen::MatrixXd g_m = li_sum.replicate(1, bj);
+  Eigen::MatrixXd g_x = rj_wsum.replicate(bi, 1);
+  if (!miss_j.empty()) {
+    Eigen::MatrixXd mj(n, static_cast<Eigen::Index>(miss_j.size()));
+    for (std::size_t c = 0; c < miss_j.size(); ++c) mj.col(static_cast<Eigen::Index>(c)) = rj.col(miss_j[c]);
+    const Eigen::MatrixXd p = li.transpose() * mj;
+    for (std::size_t c = 0; c < miss_j.size(); ++c) g_m.col(miss_j[c]) = p.col(static_cast<Eigen::Index>(c));
+  }
+  if (!miss_i.empty()) {
+    Eigen::MatrixXd mi(n, static_cast<Eigen::Index>(miss_i.size()));
+    for (std::size_t c = 0; c < miss_i.size(); ++c) mi.col(static_cast<Eigen::Index>(c)) = li.col(miss_i[c]);
+    const Eigen::MatrixXd p = mi.transpose() * rj.rightCols(2 * bj);
+    for (std::size_t c = 0; c < miss_i.size(); ++c) g_x.row(miss_i[c]) = p.row(static_cast<Eigen::Index>(c));
+  }
+  const Eigen::MatrixXd g_xx = li.middleCols(bi, bi).transpose() * rj.middleCols(bj, bj);
   // Contingency tables: indicator products, only for pairs with a categorical member.
   std::vector<Eigen::Index> cat_i, all_i, cat_j, all_j;
   for (Eigen::Index c = i0; c < i1; ++c) (num(c) ? all_i : cat_i).push_back(c);

@@ -15,6 +15,11 @@ struct ChiSqTest {
   double chisq = 0;
   int df = 0;
   double p_value = 1;
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & chisq & df & p_value;
+  }
 };
 
 /// P(Chi2(df) > x) via Boost.Math's complement (accurate for tiny p); df = 0 gives 1.

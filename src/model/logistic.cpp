@@ -119,12 +119,16 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
 
   Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
   if (f.has_intercept) b[0] = std::log(ybar / (1 - ybar));  // start from the intercept-only MLE
+  const bool warm = opt.start.size() == p && opt.start.allFinite();
+  if (opt.start.size() != 0 && opt.start.size() != p) throw std::invalid_argument("fit_logistic: start has the wrong size");
+  if (warm)
+    for (Eigen::Index a = 0; a < k; ++a) b[a] = opt.start[keep[static_cast<std::size_t>(a)]];
   Eigen::VectorXd eta = Xr * b, mu(n), g(k);
   double ll = loglik(eta, y, w);
   Eigen::LLT<Eigen::MatrixXd> llt;
   bool have_info = false;
   // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
-  bool first = f.has_intercept && f.aliased.empty();
+  bool first = f.has_intercept && f.aliased.empty() && !warm;
   auto derivatives = [&] {
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
     g.noalias() = Xr.transpose() * (w.array() * (y - mu).array()).matrix();

@@ -24,12 +24,21 @@ std::string to_string(FitStatus s);
 
 /// Controls of fit_logistic.
 struct LogisticOptions {
+  /// Starting estimates (size p; aliased entries ignored); empty = the intercept-only MLE. Stepwise
+  /// refits start from the previous model's estimates: fewer Newton iterations, same optimum.
+  Eigen::VectorXd start;
   int max_iter = 25;      ///< SAS MAXITER
   double gconv = 1e-8;    ///< SAS GCONV: g' I^-1 g / (|log L| + 1e-6)
   int max_halvings = 10;  ///< step halvings per iteration before giving up the step
   double singular_tol =
       1e-10;                   ///< column j is aliased when its residual in the weighted design is below tol * its norm
   double separation_eta = 15;  ///< non-converged fit: |x'b| beyond this on a correctly classified row flags separation
+
+  /// Boost serialization; Eigen members need core/serialize.hpp included first (template body).
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & start & max_iter & gconv & max_halvings & singular_tol & separation_eta;
+  }
 };
 
 /// Fitted logistic model.
@@ -50,6 +59,13 @@ struct LogisticFit {
   bool converged() const { return status == FitStatus::Converged; }
   /// Number of estimated (non-aliased) parameters.
   Eigen::Index rank() const { return beta.size() - static_cast<Eigen::Index>(aliased.size()); }
+
+  /// Boost serialization; Eigen members need core/serialize.hpp included first (template body).
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & beta & cov & aliased & mu & neg2ll & neg2ll_null & aic & sc & aic_null & sc_null & sum_w & iterations &
+        status & has_intercept;
+  }
 };
 
 /// Fits P(y=1) = 1/(1+exp(-X b)) maximising sum w_i log L_i. `y` in [0,1] (0/1 responses),

@@ -17,7 +17,8 @@ struct PrepOptions {
   double max_mode_share = 0.99;    ///< drop when one value (or level) holds more than this weighted share
   int prebins = 20;                ///< numeric: weighted-quantile pre-bins before supervised merging
   int max_classes = 6;             ///< at most this many classes (missing's own class not counted)
-  double min_class_share = 0.05;   ///< each class holds at least this share of the total weight
+  double min_class_share = 0.02;   ///< each class holds at least this share of the total weight (2%: rare flags such
+                                   ///< as guardianship, ~2-5% of dossiers, keep their own class)
   double merge_pvalue = 0.05;      ///< adjacent classes are merged while their 2x2 chi-square p-value exceeds this
   bool monotone = false;           ///< numeric: force a monotone target rate across intervals
   double rare_level_share = 0.01;  ///< categorical: levels below this weighted share are pooled ("other")

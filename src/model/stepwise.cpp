@@ -111,7 +111,18 @@ class Selector {
         for (auto c = block_[static_cast<std::size_t>(e)]; c < block_[static_cast<std::size_t>(e) + 1]; ++c)
           cols_.push_back(c);
     Xcur_ = X_(Eigen::all, cols_);
-    fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit);
+    // Warm start: the previous estimates of the columns still in, 0 for a new block.
+    LogisticOptions fo = opt_.fit;
+    if (fo.start.size() == 0 && !prev_cols_.empty()) {
+      fo.start = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(cols_.size()));
+      for (std::size_t a = 0, b = 0; a < cols_.size(); ++a) {
+        while (b < prev_cols_.size() && prev_cols_[b] < cols_[a]) ++b;
+        if (b < prev_cols_.size() && prev_cols_[b] == cols_[a]) fo.start[static_cast<Eigen::Index>(a)] = fit_.beta[static_cast<Eigen::Index>(b)];
+      }
+    }
+    fit_ = fit_logistic(Xcur_, y_, w_, fo);
+    if (!fit_.converged()) fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit);  // a bad start must not change the answer
+    prev_cols_ = cols_;
   }
 
   int n_in() const {
@@ -211,7 +222,7 @@ class Selector {
   std::vector<bool> forced_, in_;
   std::vector<std::vector<int>> needs_;
   std::set<std::vector<bool>> seen_;
-  std::vector<Eigen::Index> cols_;
+  std::vector<Eigen::Index> cols_, prev_cols_;
   Eigen::MatrixXd Xcur_;
   LogisticFit fit_;
   SelectionResult res_;

@@ -31,6 +31,11 @@ struct SelectionOptions {
   std::vector<int> include;  ///< effects always in the model (SAS INCLUDE=, as effect indices)
   bool hierarchy = true;     ///< SAS HIERARCHY=SINGLE for interactions named "a*b"
   LogisticOptions fit;       ///< options of every refit
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & method & slentry & slstay & max_steps & include & hierarchy & fit;
+  }
 };
 
 /// One step of the selection path.
@@ -41,6 +46,11 @@ struct SelectionStep {
   bool entered = true;  ///< false: removed
   ChiSqTest test;       ///< score test (entry) or Wald test (removal)
   int n_in = 0;         ///< effects in the model after the step (intercept not counted)
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & step & effect & name & entered & test & n_in;
+  }
 };
 
 /// Result: the path, the final effects and the final fit.
@@ -51,6 +61,12 @@ struct SelectionResult {
   LogisticFit fit;                    ///< fit of the final model on X(:, columns)
   bool cycle = false;                 ///< stopped because a step would repeat an earlier model
   std::string stop_reason;            ///< one line, for the report
+
+  /// Boost serialization (gathering replicate results); include core/serialize.hpp first.
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar & steps & selected & columns & fit & cycle & stop_reason;
+  }
 };
 
 /// Selects effects among the column blocks of the design X (n x p): effect e owns columns

@@ -69,7 +69,7 @@ Eigen::MatrixXd association_matrix(const Comm& comm, Eigen::Ref<const Eigen::Mat
                                    Eigen::Ref<const Eigen::VectorXd> w, std::int64_t* pairs) {
   const Eigen::Index m = codes.cols();
   // Block side: large enough for efficient matrix products, small enough to balance ~600 candidates over ranks.
-  constexpr Eigen::Index B = 48;
+  constexpr Eigen::Index B = 128;
   const Eigen::Index nb = (m + B - 1) / B;
   // Block pairs (I <= J) in lexicographic order; pair q belongs to rank q % size.
   std::vector<double> mine;

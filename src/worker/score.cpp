@@ -261,11 +261,11 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   if (pop.file().exists("cafs")) listed = pop.file().dataset("cafs").read_all<std::int32_t>();
 
   AtomicPath atomic(out_path, &comm);
-  ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped);
+  ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes);
   const auto mine = plan.cafs_of(comm.rank());
   std::int64_t my_writes = 0;
   for (auto c : mine) my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
-  const std::int64_t rounds = plan.grouped ? comm.allreduce_max(my_writes) : my_writes;
+  const std::int64_t rounds = out.collective() ? comm.allreduce_max(my_writes) : my_writes;
 
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.
   std::string err;

@@ -35,7 +35,7 @@ double national_percentiles(const Comm& comm, const ScorePlan& plan, const Score
     for (const auto& s : plan.caf_segments[c])
       for (std::int64_t o = s.begin; o < s.end; o += kChunk) ranges.emplace_back(o, std::min(kChunk, s.end - o));
   const auto mine = static_cast<std::int64_t>(ranges.size());
-  const std::int64_t rounds = plan.grouped ? comm.allreduce_max(mine) : mine;
+  const std::int64_t rounds = out.collective() ? comm.allreduce_max(mine) : mine;
   std::vector<double> p, pct;
   for (std::int64_t r = 0; r < rounds; ++r) {
     if (r >= mine) {

@@ -74,6 +74,8 @@ class ScoreOutput {
   void write_tables(const std::vector<CafResult>& cafs, const DriftTable& drift,
                     const std::vector<std::string>& effects) const;
   const h5::File& file() const { return *file_; }
+  /// Whether per-dossier blocks are written collectively (every rank makes the same number of calls).
+  bool collective() const { return xfer_ == h5::Xfer::Collective; }
   /// Collective close before the rename (datasets first: an MPI-IO file does not close while
   /// objects in it are open).
   void close() {

@@ -29,18 +29,33 @@ std::uint64_t fnv(const std::string& s) {
 /// A train artifact without a prep spec: its inputs are prepared class-code variables.
 ScoreModel from_artifact(const std::string& path) {
   const auto a = load_artifact(path);
-  if (!a.prep_spec.empty())
-    throw InputError("'" + path + "' carries a preprocessing spec: scoring it needs the PrepSpec adapter (not merged yet)");
+  model::PrepSpec spec;
+  if (!a.prep_spec.empty()) {
+    try {
+      from_bytes(a.prep_spec, spec);
+    } catch (const Error& e) {
+      throw InputError("'" + path + "': its preprocessing spec cannot be read: " + e.what());
+    }
+  }
   ScoreModel m;
   m.card = a.card;
   m.name = a.target;
   for (std::size_t k = 0; k < a.card.inputs.size(); ++k) {
     InputCoding c;
-    c.variable = a.card.inputs[k];
-    c.categorical = c.by_code = true;
     for (const auto& t : a.card.terms)
       for (std::size_t j = 0; j < t.inputs.size(); ++j)
         if (t.inputs[j] == static_cast<int>(k)) c.n_classes = t.n_levels[j];
+    if (a.prep_spec.empty()) {
+      c.variable = a.card.inputs[k];
+      c.categorical = c.by_code = true;
+    } else {
+      const int i = spec.find(a.card.inputs[k]);
+      if (i < 0) throw InputError("'" + path + "': model input '" + a.card.inputs[k] + "' has no transform in its spec");
+      const auto& t = spec.vars[static_cast<std::size_t>(i)];
+      c.variable = t.source;
+      c.categorical = t.kind == model::PrepKind::Categorical;
+      c.transform = {t};
+    }
     m.coding.push_back(c);
   }
   m.validate("'" + path + "'");
@@ -92,8 +107,18 @@ void ScoreModel::validate(const std::string& where) const {
     const std::string who = where + ": input '" + card.inputs[k] + "'";
     const int n = c.n_classes;
     auto in = [n](int v) { return v >= 0 && v < n; };
-    if (!in(c.missing_class) || !in(c.unseen_class)) throw InputError(who + ": missing/unseen class out of range");
-    if (c.by_code) {
+    if (c.transform.empty() && (!in(c.missing_class) || !in(c.unseen_class))) throw InputError(who + ": missing/unseen class out of range");
+    if (!c.transform.empty()) {
+      const auto& t = c.transform.front();
+      try {
+        t.validate();
+      } catch (const std::invalid_argument& e) {
+        throw InputError(who + ": " + e.what());
+      }
+      if (t.n_classes() != n) throw InputError(who + ": the spec gives " + std::to_string(t.n_classes()) +
+                                               " classes, the scorecard " + std::to_string(n));
+      if (c.categorical != (t.kind == model::PrepKind::Categorical)) throw InputError(who + ": kind differs from its spec");
+    } else if (c.by_code) {
       if (!c.categorical) throw InputError(who + ": a prepared input is categorical");
     } else if (c.categorical) {
       if (c.level_class.size() != c.levels.size()) throw InputError(who + ": one class per level needed");
@@ -128,6 +153,10 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
   if (cat != c.categorical)
     throw InputError("variable '" + c.variable + "' is " + (cat ? "categorical" : "numeric") + " in '" + pop_path +
                      "' but the model expects it " + (c.categorical ? "categorical" : "numeric"));
+  if (!c.transform.empty()) {
+    t_ = {cat ? c.transform.front().with_levels(v.levels) : c.transform.front()};
+    return;
+  }
   if (!cat || c.by_code) return;
   std::unordered_map<std::string, int> cls;
   for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);
@@ -140,6 +169,16 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
 
 void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
   const auto& c = *c_;
+  if (!t_.empty()) {  // the training transform itself
+    const auto u = t_.front().apply(Eigen::Map<const Eigen::VectorXf>(raw, n), Eigen::Map<Eigen::VectorXi>(codes, n));
+    std::int64_t miss = 0, inf = 0;
+    for (std::int64_t i = 0; i < n; ++i) miss += std::isnan(raw[i]), inf += std::isinf(raw[i]);
+    counts.missing += miss;
+    counts.nonfinite += inf;
+    counts.out_of_range += u.out_of_range;
+    counts.unseen += u.unknown_level + u.unseen_missing;
+    return;
+  }
   if (c.by_code) {
     const auto K = static_cast<float>(c.n_classes);
     for (std::int64_t i = 0; i < n; ++i) {
@@ -198,6 +237,46 @@ double psi(const std::vector<double>& expected, const std::vector<double>& actua
 }
 
 int psi_level(double value) { return value < 0.1 ? 0 : value < 0.25 ? 1 : 2; }
+
+void attach_learning_distribution(ScoreModel& m, const std::string& path) {
+  std::vector<std::string> vars;
+  for (const auto& c : m.coding) vars.push_back(c.variable);
+  std::sort(vars.begin(), vars.end());
+  vars.erase(std::unique(vars.begin(), vars.end()), vars.end());
+  const Table t = read_table(path, vars);
+  const Eigen::Index n = t.rows();
+  if (n == 0) throw InputError("learning table '" + path + "' has no rows");
+  const double sw = t.weight.sum();
+  Eigen::MatrixXi codes(n, static_cast<Eigen::Index>(m.coding.size()));
+  for (std::size_t k = 0; k < m.coding.size(); ++k) {
+    auto& c = m.coding[k];
+    InputCoder coder(c, t.schema, path);
+    const Eigen::VectorXf raw = t.column(c.variable).cast<float>();
+    CodingCounts ignored;
+    coder.apply(raw.data(), n, codes.col(static_cast<Eigen::Index>(k)).data(), ignored);
+    c.learn_share.assign(static_cast<std::size_t>(c.n_classes), 0.0);
+    for (Eigen::Index i = 0; i < n; ++i)
+      c.learn_share[static_cast<std::size_t>(codes(i, static_cast<Eigen::Index>(k)))] += t.weight[i] / sw;
+  }
+  const Eigen::VectorXd eta = m.card.linear_predictor(codes);
+  std::vector<std::pair<double, double>> pw(static_cast<std::size_t>(n));  // (probability, weight)
+  for (Eigen::Index i = 0; i < n; ++i) pw[static_cast<std::size_t>(i)] = {model::inv_logit(eta[i]), t.weight[i]};
+  std::sort(pw.begin(), pw.end());
+  m.score_cuts.clear();
+  double acc = 0;
+  std::size_t q = 1;
+  for (const auto& [p, w] : pw) {  // weighted deciles: the first value reaching q/10 of the weight
+    acc += w;
+    while (q < 10 && acc >= sw * static_cast<double>(q) / 10.0) {
+      if (m.score_cuts.empty() || p > m.score_cuts.back()) m.score_cuts.push_back(p);
+      ++q;
+    }
+  }
+  m.score_learn_share.assign(m.score_cuts.size() + 1, 0.0);
+  for (const auto& [p, w] : pw)  // same bin rule as tonight's: number of cuts below p
+    m.score_learn_share[static_cast<std::size_t>(
+        std::lower_bound(m.score_cuts.begin(), m.score_cuts.end(), p) - m.score_cuts.begin())] += w / sw;
+}
 
 std::string score_model_json(const ScoreModel& m) {
   nlohmann::json j;

@@ -6,7 +6,12 @@
 // meanwhile saved/loaded on its own ("DMDESCM" container) so that scoring, its tests and its
 // benchmark run end to end.
 //
-// Coding rules (the documented handling of bad values; every case is counted per variable):
+// Models from `dmde train` carry the PrepSpec of `dmde prepare`: each input then holds its
+// model::VariableTransform and is coded by VariableTransform::apply, exactly as in training (rules in
+// model/prep_spec.hpp: intervals [c_i, c_i+1), +/-inf as out-of-range values, missing -> missing or
+// largest class, unknown level -> other or largest class; counted). Without a transform (synthetic
+// benchmark models) the interim rules below apply.
+// Interim coding rules (every case counted per variable):
 //   numeric      class k such that cuts[k-1] < x <= cuts[k] (k = number of cuts below x);
 //                NaN -> missing_class; +/-inf -> missing_class (counted as non-finite);
 //                x outside the training range [lo, hi] -> the extreme class it falls in (counted
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "core/table.hpp"
+#include "model/prep_spec.hpp"
 #include "model/scorecard.hpp"
 
 namespace dmde::worker {
@@ -37,20 +43,22 @@ struct InputCoding {
   /// A prepared input (model trained on a prepared table, no spec): the raw categorical code is the
   /// class; a missing value or a code >= n_classes is an error, not a guess.
   bool by_code = false;
+  /// 0 or 1 transform from the model's PrepSpec; when present it alone defines the coding.
+  std::vector<model::VariableTransform> transform;
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
     ar & variable & categorical & cuts & lo & hi & levels & level_class & missing_class & unseen_class & n_classes &
-        learn_share & by_code;
+        learn_share & by_code & transform;
   }
 };
 
 /// Per-variable counts of the documented bad-value handling.
 struct CodingCounts {
   std::int64_t missing = 0;       ///< NaN / missing level
-  std::int64_t nonfinite = 0;     ///< +/-inf (coded as missing)
+  std::int64_t nonfinite = 0;     ///< +/-inf (interim rules: coded as missing; spec: out-of-range values)
   std::int64_t out_of_range = 0;  ///< numeric value outside the training range
-  std::int64_t unseen = 0;        ///< categorical level unknown to the model
+  std::int64_t unseen = 0;        ///< level unknown to the model (spec: also missing values training never had)
 };
 
 /// The model as scoring uses it.
@@ -84,6 +92,7 @@ class InputCoder {
 
  private:
   const InputCoding* c_;
+  std::vector<model::VariableTransform> t_;  ///< the spec transform re-indexed to the file's levels
   std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
   std::vector<char> pop_level_unseen_;
 };
@@ -93,16 +102,22 @@ double psi(const std::vector<double>& expected, const std::vector<double>& actua
 /// 0 "stable" (< 0.1), 1 "moderate shift" (< 0.25), 2 "major shift".
 int psi_level(double value);
 
+/// Sets the learning-table side of drift from the learning (or prepared raw) table at `path`: each
+/// input's class shares and ten score bins (weighted deciles of the learning scores), all with the
+/// table's survey weights. Replaces what the model carried. Throws InputError naming the file.
+void attach_learning_distribution(ScoreModel& m, const std::string& path);
+
 /// The model as JSON (for peers and audits without dmde): intercept, inputs with their coding
 /// rules and learning shares, terms (effect, inputs, n_levels, beta, reference), score bins.
 std::string score_model_json(const ScoreModel& m);
 
 /// Saves a ScoreModel atomically ("DMDESCM\n" + uint32 version + payload).
 void save_score_model(const std::string& path, const ScoreModel& m);
-/// Loads a ScoreModel, or converts a `dmde train` artifact (worker/artifact_io.hpp): without a prep
-/// spec its inputs are prepared categorical variables read by code (InputCoding::by_code); with one,
-/// InputError until the PrepSpec adapter lands. Throws InputError naming the path for a missing,
-/// foreign or corrupt file.
+/// Loads a ScoreModel, or converts a `dmde train` artifact (worker/artifact_io.hpp): with a prep
+/// spec, each scorecard input gets its VariableTransform (found by prepared name) and reads the
+/// transform's source variable; without one, inputs are prepared categorical variables read by code
+/// (InputCoding::by_code). Throws InputError naming the path for a missing, foreign or corrupt file
+/// or a spec that does not match the scorecard.
 ScoreModel load_score_model(const std::string& path);
 
 }  // namespace dmde::worker

@@ -96,6 +96,12 @@ TEST(FitCommand, JsonMatchesGlmWithInteractions) {
   EXPECT_EQ(r["convergence"]["status"], "converged");
   for (const char* k : {"aic", "sc"}) EXPECT_TRUE(r["fit"].contains(k));
   EXPECT_EQ(r["type3"].size(), 7u);
+  ASSERT_TRUE(r.contains("association"));
+  const auto& a = r["association"];
+  EXPECT_NEAR(a["percent_concordant"].get<double>() + a["percent_discordant"].get<double>() +
+                  a["percent_tied"].get<double>(), 100, 1e-9);
+  EXPECT_NEAR(a["c"].get<double>(), 0.5 + a["somers_d"].get<double>() / 2, 1e-12);
+  EXPECT_GT(a["c"].get<double>(), 0.6);
 }
 
 TEST(FitCommand, StepwiseStepsMatchR) {

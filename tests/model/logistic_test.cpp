@@ -141,3 +141,27 @@ TEST(Hypothesis, ChiSquareTailsAndGlobalTests) {
 
 }  // namespace
 }  // namespace dmde::model
+
+#include "core/serialize.hpp"
+#include "model/stepwise.hpp"
+
+namespace dmde::model {
+namespace {
+
+TEST(Logistic, FitAndSelectionResultsSerializeExactly) {
+  const Eigen::MatrixXd X = toy_design(300, 6);
+  const Eigen::VectorXd y = toy_response(X);
+  SelectionResult r = select_effects(X, {0, 1, 2, 3}, {"Intercept", "a", "b"}, y, Eigen::VectorXd::Ones(300));
+  SelectionResult back;
+  from_bytes(to_bytes(r), back);
+  EXPECT_EQ(back.fit.beta, r.fit.beta);
+  EXPECT_EQ(back.fit.cov, r.fit.cov);
+  EXPECT_EQ(back.selected, r.selected);
+  ASSERT_EQ(back.steps.size(), r.steps.size());
+  EXPECT_EQ(back.steps[0].name, r.steps[0].name);
+  EXPECT_EQ(back.steps[0].test.chisq, r.steps[0].test.chisq);
+  EXPECT_EQ(back.fit.status, r.fit.status);
+}
+
+}  // namespace
+}  // namespace dmde::model

@@ -125,25 +125,25 @@ if has_cmd generate learning && has_cmd generate population; then
   else
     fail "dmde generate"; show_log "$tmp/logs/gen.log"
   fi
-  if ((have_data)) && has_cmd targets; then  # as scripts/demo.sh: builds the target columns
-    mpirun -np 2 "$dmde" targets --table "$learning" --choose c4 --json "$tmp/data/targets.json" \
-      >>"$tmp/logs/gen.log" 2>&1 || { fail "dmde targets"; show_log "$tmp/logs/gen.log"; }
-  fi
 else
   skip "dmde generate learning|population not available: no data for retrain/score jobs"
 fi
 
 # ---- 4. real retrain (3 tasks, srun) with a USR1 while train runs ---------------------------------
+# After the requeue the bootstrap results must equal an uninterrupted run's (at another rank count).
 model=
+reps=${DMDE_TEST_REPLICATES:-40}
 if ((have_data)) && has_cmd prepare && has_cmd train; then
   j=$(submit retrain.sbatch 3 DMDE_BIN="$dmde" DMDE_LEARNING="$learning" DMDE_TARGET="$target" \
-        DMDE_REPLICATES=12 DMDE_OUT="$tmp/out")
+        DMDE_REPLICATES="$reps" DMDE_OUT="$tmp/out")
   rd=$tmp/out/retrain-$j
-  if wait_for 120 test -e "$rd/.train-started"; then
-    sleep 1
+  requeued=0
+  if wait_for 180 test -e "$rd/model.dmde.bootstrap.h5.ckpt"; then
+    sleep 0.5
     scancel --signal=USR1 --batch "$j" 2>/dev/null || true
     if wait_for 30 pending_after_requeue "$j"; then
       sleep 2; scontrol update jobid="$j" StartTime=now
+      requeued=1
       pass "retrain: USR1 during train -> job $j requeued"
     else
       skip "retrain: train finished before USR1 arrived; requeue path not exercised with the real train"
@@ -156,9 +156,18 @@ if ((have_data)) && has_cmd prepare && has_cmd train; then
     else
       fail "retrain outputs missing in $rd"; ls -la "$rd" || true
     fi
-    if [[ $(field "$j" Restarts) -ge 1 ]]; then
+    if ((requeued)); then
       if grep -q "resuming from the checkpoint" "$tmp/logs/dmde-retrain-$j.out"; then pass "retrain restart ran train --resume"
       else fail "retrain restart did not pass --resume"; fi
+      mkdir -p "$tmp/ref"
+      if mpirun -np 2 "$dmde" train --table "$rd/prepared.h5" --target "$target" -o "$tmp/ref/model.dmde" \
+           --replicates "$reps" --no-progress >"$tmp/logs/ref-train.log" 2>&1 &&
+         h5diff "$rd/model.dmde.bootstrap.h5" "$tmp/ref/model.dmde.bootstrap.h5" >"$tmp/logs/h5diff.log" 2>&1; then
+        pass "retrain: requeued and resumed bootstrap results identical to an uninterrupted 2-rank run"
+      else
+        fail "retrain: resumed bootstrap results differ from an uninterrupted run"
+        show_log "$tmp/logs/ref-train.log"; show_log "$tmp/logs/h5diff.log"
+      fi
     fi
   fi
 else

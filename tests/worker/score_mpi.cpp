@@ -160,6 +160,7 @@ TEST(ScoreMpi, MatchesDirectComputationAndBruteForceRanks) {
   const std::string out = kDir + "/dmde_scores_np" + std::to_string(comm.size()) + ".h5";
   ScoreOptions opt;
   opt.chunk_rows = 16;  // several chunks per Caf
+  opt.collective_writes = true;
   const auto res = score_population(comm, m, pop, out, opt);
   EXPECT_EQ(res.rows, 208);
   EXPECT_EQ(res.cafs, 6);
@@ -255,13 +256,20 @@ TEST(ScoreMpi, IdenticalToOneRankAndInterleavedFileAndReasonsSum) {
   const auto m = make_model(false);  // three effects: the three reasons are all contributions
   const std::string tag = std::to_string(comm.size());
   const std::string out = kDir + "/dmde_scores2_np" + tag + ".h5", outi = kDir + "/dmde_scoresi_np" + tag + ".h5",
-                    out1 = kDir + "/dmde_scores1_np" + tag + ".h5";
+                    out1 = kDir + "/dmde_scores1_np" + tag + ".h5", outc = kDir + "/dmde_scoresc_np" + tag + ".h5";
   score_population(comm, m, pop, out, {});
+  ScoreOptions copt;
+  copt.collective_writes = true;
+  score_population(comm, m, pop, outc, copt);
   score_population(comm, m, popi, outi, {});
   if (comm.is_root()) {
     Comm self(MPI_COMM_SELF);
     score_population(self, m, pop, out1, {});
-    const Cols a = read_cols(out), b = read_cols(out1), c = read_cols(outi);
+    const Cols a = read_cols(out), b = read_cols(out1), c = read_cols(outi), d = read_cols(outc);
+    EXPECT_EQ(d.prob, a.prob);  // collective and independent writes: same file content
+    EXPECT_EQ(d.rank, a.rank);
+    EXPECT_EQ(d.pct_nat, a.pct_nat);
+    EXPECT_EQ(d.reason[2], a.reason[2]);
     EXPECT_EQ(a.id, b.id);
     EXPECT_EQ(a.eta, b.eta);
     EXPECT_EQ(a.prob, b.prob);
@@ -292,7 +300,7 @@ TEST(ScoreMpi, IdenticalToOneRankAndInterleavedFileAndReasonsSum) {
       EXPECT_EQ(c.flag[i], a.flag[at[i]]);
       EXPECT_EQ(c.pct_nat[i], a.pct_nat[at[i]]);
     }
-    for (const auto& p : {out, out1, outi, pop, popi}) std::filesystem::remove(p);
+    for (const auto& p : {out, out1, outi, outc, pop, popi}) std::filesystem::remove(p);
   }
   comm.barrier();
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "core/serialize.hpp"  // first: Eigen members of artifacts
 #include "core/atomic.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
@@ -198,4 +199,69 @@ TEST(ScoreArtifact, TrainArtifactWithoutSpecScoresPreparedCodes) {
   save_artifact(model, a);
   EXPECT_THROW(load_score_model(model), InputError);
   for (const auto& p : {model, pop}) fs::remove(p);
+}
+
+TEST(ScoreArtifact, PrepSpecTransformsApplyExactlyAsInTraining) {
+  namespace fs = std::filesystem;
+  model::PrepSpec spec;
+  model::VariableTransform x;
+  x.source = "x", x.name = "x_c", x.cuts = {1.0, 2.5}, x.missing_class = 3, x.train_min = 0, x.train_max = 10;
+  x.labels = {"]-inf;1[", "[1;2.5[", "[2.5;+inf[", "missing"};
+  model::VariableTransform c;
+  c.source = "c", c.name = "c_c", c.kind = model::PrepKind::Categorical, c.levels = {"a", "b", "c"};
+  c.level_class = {0, 1, -1}, c.fallback_class = 1, c.labels = {"a", "b"};
+  spec.vars = {c, x};  // spec order differs from the scorecard's inputs: found by name
+  model::ModelArtifact a;
+  a.target = "t";
+  a.card.intercept = -1.0;
+  a.card.inputs = {"x_c", "c_c"};
+  a.card.terms = {{"x_c", {0}, {4}, Eigen::Vector4d(0.0, 0.5, 1.0, -0.25), 0.0},
+                  {"c_c", {1}, {2}, Eigen::Vector2d(0.0, 2.0), 0.0}};
+  a.prep_spec = to_bytes(spec);
+  const auto dir = fs::temp_directory_path();
+  const std::string model = (dir / "dmde_score_spec.dmde").string(), pop = (dir / "dmde_score_spec_pop.h5").string(),
+                    out = (dir / "dmde_score_spec_out.h5").string();
+  save_artifact(model, a);
+  Table t;
+  t.schema.kind = "population";
+  t.schema.vars = {{"x", VarKind::Numeric, "", 0, {}}, {"c", VarKind::Categorical, "", 0, {"c", "b", "zz", "a"}}};
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  t.X.resize(6, 2);
+  t.X << 0.5, 3, 1.0, 1, 2.5, 2, inf, 0, nan, 3, 12.0, nan;
+  // By hand: x classes 0, 1 ([1;2.5[), 2, 2 (inf: out of range), 3 (missing), 2 (out of range);
+  // c: "a" -> 0, "b" -> 1, "zz" unseen -> fallback 1, "c" (no class) -> 1, missing (none in training) -> 1.
+  const double eta[6] = {-1.0 + 0.0 + 0.0, -1.0 + 0.5 + 2.0, -1.0 + 1.0 + 2.0, -1.0 + 1.0 + 2.0, -1.0 - 0.25 + 0.0,
+                         -1.0 + 1.0 + 2.0};
+  t.id = {1, 2, 3, 4, 5, 6};
+  t.caf = {1, 1, 1, 1, 1, 1};
+  t.weight = Eigen::VectorXd::Ones(6);
+  t.outcomes.resize(6, 0);
+  write_table(pop, t);
+  const auto m = load_score_model(model);
+  ASSERT_EQ(m.coding[0].variable, "x");
+  Comm self(MPI_COMM_SELF);
+  score_population(self, m, pop, out, {});
+  auto f = h5::File::open(out);
+  const auto got = f.group("score").dataset("eta").read_all<double>();
+  for (int i = 0; i < 6; ++i) EXPECT_DOUBLE_EQ(got[static_cast<std::size_t>(i)], eta[i]) << "row " << i;
+  auto d = f.group("drift");
+  EXPECT_EQ(d.dataset("n_out_of_range").read_all<std::int64_t>(), (std::vector<std::int64_t>{2, 0}));
+  EXPECT_EQ(d.dataset("n_nonfinite").read_all<std::int64_t>(), (std::vector<std::int64_t>{1, 0}));
+  EXPECT_EQ(d.dataset("n_unseen").read_all<std::int64_t>(), (std::vector<std::int64_t>{0, 3}));  // zz, c, missing
+  EXPECT_EQ(d.dataset("n_missing").read_all<std::int64_t>(), (std::vector<std::int64_t>{1, 1}));
+  // The population as its own learning table: shares by hand, and no drift against itself.
+  auto ml = m;
+  attach_learning_distribution(ml, pop);
+  const std::vector<double> want = {1.0 / 6, 1.0 / 6, 3.0 / 6, 1.0 / 6};
+  for (std::size_t k = 0; k < 4; ++k) EXPECT_NEAR(ml.coding[0].learn_share[k], want[k], 1e-15);
+  EXPECT_EQ(ml.score_learn_share.size(), ml.score_cuts.size() + 1);
+  score_population(self, ml, pop, out, {});
+  auto f2 = h5::File::open(out);
+  EXPECT_NEAR(f2.group("drift").dataset("psi").read_all<double>()[0], 0.0, 1e-15);
+  EXPECT_NEAR(f2.group("drift").attr_double("score_psi"), 0.0, 1e-15);
+  // A scorecard whose class count disagrees with the spec is refused.
+  a.card.terms[1] = {"c_c", {1}, {3}, Eigen::Vector3d(0.0, 2.0, 1.0), 0.0};
+  save_artifact(model, a);
+  EXPECT_THROW(load_score_model(model), InputError);
+  for (const auto& p : {model, pop, out}) fs::remove(p);
 }

@@ -1,0 +1,66 @@
+// `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
+// identical output files at 1 and 3 ranks, and bad input -> exit code 2, one clear line, no file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;
+};
+
+/// `dmde ARGS` under mpirun (clean environment: this test is itself an MPI singleton).
+Result run(int np, const std::string& args) {
+  const char* path = std::getenv("PATH");
+  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
+                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 HDF5_USE_FILE_LOCKING=FALSE"
+                          " mpirun --oversubscribe -np " +
+                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
+}
+
+std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+
+}  // namespace
+
+TEST(ScoreCli, SameFileAtOneAndThreeRanksAndBadInputLeavesNothing) {
+  const auto pop = tmp("dmde_scli_pop.h5"), model = tmp("dmde_scli.dmde"), model2 = tmp("dmde_scli2.dmde");
+  const auto o1 = tmp("dmde_scli_1.h5"), o3 = tmp("dmde_scli_3.h5"), bad = tmp("dmde_scli_bad.h5");
+  auto r = run(2, "score-fixture --population " + pop + " --make-population 20000 --cafs 7 --vars 12 --inputs 12 -o " + model);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + o1);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(3, "score --model " + model + " --population " + pop + " -o " + o3 + " --chunk-rows 1024 --collective");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("scored 20000 dossiers in 7 Cafs"), std::string::npos) << r.output;
+  // Every dataset and attribute equal (no NaN in this run: every input has learning shares).
+  const int diff = std::system(("h5diff -q " + o1 + " " + o3 + " >/dev/null 2>&1").c_str());
+  EXPECT_EQ(diff, 0) << "outputs at 1 and 3 ranks differ";
+  // A model over 13 variables of a 12-variable population: a missing variable.
+  const auto pop13 = tmp("dmde_scli_pop13.h5");
+  r = run(1, "score-fixture --population " + pop13 + " --make-population 500 --cafs 3 --vars 13 --inputs 13 -o " + model2);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(3, "score --model " + model2 + " --population " + pop + " -o " + bad);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("'v12'"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  EXPECT_FALSE(std::filesystem::exists(bad + ".partial"));
+  r = run(2, "score --model " + pop + " --population " + pop + " -o " + bad);  // not a model
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("not a dmde scoring model"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  for (const auto& p : {pop, pop13, model, model2, o1, o3}) std::filesystem::remove(p);
+}
