@@ -71,6 +71,21 @@ void Id::reset() {
 
 bool Object::has_attr(const std::string& name) const { return H5Aexists(id(), name.c_str()) > 0; }
 
+std::vector<std::string> Object::attr_names() const {
+  H5O_info_t info;
+  check(H5Oget_info2(id(), &info, H5O_INFO_NUM_ATTRS), "count attributes", path_);
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    const ssize_t len = H5Aget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) fail("list attributes", path_);
+    std::string name(static_cast<std::size_t>(len) + 1, '\0');
+    H5Aget_name_by_idx(id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT);
+    name.resize(static_cast<std::size_t>(len));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 namespace {
 Id new_attr(hid_t obj, const std::string& name, hid_t type, hid_t space, const std::string& where) {
   if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());

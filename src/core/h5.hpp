@@ -63,6 +63,8 @@ class Object {
   hid_t id() const { return id_.get(); }
   const std::string& path() const { return path_; }
   bool has_attr(const std::string& name) const;
+  /// Names of all attributes, in creation order where tracked (else by name).
+  std::vector<std::string> attr_names() const;
   void set_attr(const std::string& name, const std::string& value) const;
   void set_attr(const std::string& name, const std::vector<std::string>& values) const;
   void set_attr(const std::string& name, double value) const;

@@ -65,6 +65,8 @@ TableSchema load_schema(const h5::File& f, const std::string& path) {
   TableSchema s;
   s.kind = f.attr_string("kind");
   s.n_rows = f.attr_int("n_rows");
+  for (const auto& a : f.attr_names())
+    if (a.rfind("meta_", 0) == 0) s.meta[a.substr(5)] = f.attr_string(a);
   if (f.exists("outcomes")) s.outcomes = f.group("outcomes").list();
   auto vg = f.group("variables");
   std::vector<std::string> names =

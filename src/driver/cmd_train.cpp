@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "core/atomic.hpp"
+#include "core/h5.hpp"
 #include "core/table.hpp"
+#include "model/prep_spec.hpp"
 #include "driver/command.hpp"
 #include "driver/train.hpp"
 #include "worker/artifact_io.hpp"
@@ -34,6 +36,30 @@ std::string utc_now() {
   const std::time_t t = std::time(nullptr);
   std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return b;
+}
+
+/// The preprocessing spec restricted to the model inputs, serialized: from --prep-spec, else the
+/// prepared table's /prep_spec (written by `dmde prepare`); empty when neither exists.
+std::string model_spec_bytes(const TrainParams& p, const std::vector<std::string>& inputs) {
+  std::string bytes;
+  if (!p.prep_spec.empty()) {
+    bytes = read_file(p.prep_spec);
+  } else {
+    auto f = h5::File::open(p.table);
+    if (!f.exists("prep_spec")) return {};
+    const auto v = f.dataset("prep_spec").read_all<std::uint8_t>();
+    bytes.assign(v.begin(), v.end());
+  }
+  model::PrepSpec spec, mine;
+  from_bytes(bytes, spec);
+  mine = spec;
+  mine.vars.clear();
+  for (const auto& name : inputs) {
+    const int k = spec.find(name);
+    if (k < 0) throw InputError("the preprocessing spec has no transform for model input '" + name + "'");
+    mine.vars.push_back(spec.vars[static_cast<std::size_t>(k)]);
+  }
+  return to_bytes(mine);
 }
 
 std::vector<int> indices_of(const worker::ClassData& d, const std::vector<std::string>& names, const std::string& file) {
@@ -182,8 +208,7 @@ int run_train(Comm& comm, TrainParams& p) {
 
   if (runs(p, "final") && comm.is_root()) {
     auto a = worker::build_final_model(d, effects, p.target, sw);
-    const std::string spec = !p.prep_spec.empty() ? p.prep_spec : p.table + ".spec";
-    if (std::filesystem::exists(spec)) a.prep_spec = read_file(spec);
+    a.prep_spec = model_spec_bytes(p, a.card.inputs);
     if (validated) {
       const auto m = vrep.mean.values();
       for (std::size_t k = 0; k < m.size(); ++k) a.fit.stats["cv_" + worker::Metrics::names()[k]] = m[k];
@@ -228,7 +253,7 @@ void add_train_command(CLI::App& app, Commands& out) {
   sub->add_option("--top-share", p->top_share, "Share of top-scored dossiers in the performance table")->capture_default_str();
   sub->add_flag("--resume", p->resume, "Continue an interrupted bootstrap from its checkpoint");
   sub->add_option("--stop-after", p->stop_after, "Testing: stop after this many new replicates")->group("");
-  sub->add_option("--prep-spec", p->prep_spec, "Serialized PrepSpec to embed (default: <table>.spec if present)");
+  sub->add_option("--prep-spec", p->prep_spec, "Serialized PrepSpec to embed (default: the table's /prep_spec)");
   sub->add_option("--prefetch", p->prefetch, "Tasks queued ahead on each worker rank")->capture_default_str();
   sub->add_flag("!--no-progress", p->progress, "No progress lines");
   out.push_back({sub, [p](Comm& comm) { return run_train(comm, *p); }});

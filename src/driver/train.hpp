@@ -23,7 +23,7 @@ struct TrainParams {
   double threshold = 0.5;             ///< keep variables selected in >= this share of replicates
   double slentry = 0.05;              ///< stepwise SLENTRY
   double slstay = 0.05;               ///< stepwise SLSTAY
-  int max_steps = 200;                ///< stepwise steps per replicate
+  int max_steps = -1;                 ///< stepwise steps per replicate (-1 = 2 x candidates, SAS default)
   bool interactions = true;           ///< run the interaction search in --stage all
   double inter_alpha = 0.05;          ///< Holm family-wise level of the pair tests
   double inter_min_gain = 0.001;      ///< minimum cross-validated AUC gain to add a pair
@@ -34,7 +34,7 @@ struct TrainParams {
   double top_share = 0.05;            ///< share of top-scored dossiers in the performance table
   bool resume = false;                ///< continue an interrupted bootstrap from its checkpoint
   std::int64_t stop_after = -1;       ///< test only: stop after this many new replicates (simulated kill)
-  std::string prep_spec;              ///< file holding the serialized PrepSpec to embed (empty: <table>.spec if present)
+  std::string prep_spec;              ///< serialized PrepSpec file to embed (empty: the table's /prep_spec, if any)
   int prefetch = 2;                   ///< tasks queued ahead on each worker rank
   bool progress = true;               ///< progress lines on rank 0
 

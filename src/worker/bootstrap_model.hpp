@@ -6,9 +6,9 @@
 // one GEMM per step), removal by the Wald chi-square of each effect, one effect (all its
 // dummies) at a time; stop when nothing enters or leaves, on a cycle, or after max_steps.
 //
-// INTERIM: this is the train stage's own compact stepwise, written while model/stepwise.hpp (the
-// statistical core) was not yet on main. It follows the same SAS definitions; replace the body
-// of stepwise_select by a call to model::stepwise when it lands.
+// The selection itself is the statistical core's model::select_effects (SAS STEPWISE, one score
+// GEMM per step); this file adapts class-coded prepared tables to it and provides the small
+// fits/tests the other train stages need (final refit, interaction score tests, CV fits).
 #include <Eigen/Core>
 #include <string>
 #include <vector>
@@ -25,7 +25,9 @@ struct ClassData {
   Eigen::MatrixXi codes;            ///< n x p class codes
   Eigen::VectorXd y;                ///< 0/1 target
   Eigen::VectorXd w;                ///< survey weights normalized to sum to n (SAS WEIGHT / NORMALIZE)
-  Eigen::MatrixXd Z;                ///< n x q reference-coded dummies of all candidates
+  /// n x (1+q): column 0 = intercept, then the reference-coded dummies of all candidates (the
+  /// full candidate design model::select_effects works on; Z() is the dummies alone).
+  Eigen::MatrixXd X;
   /// Inputs of each variable: {j} for a prepared variable, {a, b} for an interaction added by
   /// add_interaction (cell code = code_a + L_a * code_b, as model::ScoreTerm indexes cells).
   std::vector<std::vector<int>> parents;
@@ -33,6 +35,7 @@ struct ClassData {
   std::vector<Eigen::Index> block;  ///< variable j owns Z columns [block[j], block[j+1])
 
   Eigen::Index rows() const { return y.size(); }
+  auto Z() const { return X.rightCols(X.cols() - 1); }
   int vars() const { return static_cast<int>(names.size()); }
 };
 
@@ -52,7 +55,7 @@ Eigen::MatrixXd interaction_dummies(const ClassData& d, int a, int b);
 struct StepwiseOptions {
   double slentry = 0.05;  ///< SLENTRY: score p-value to enter
   double slstay = 0.05;   ///< SLSTAY: Wald p-value to stay
-  int max_steps = 200;    ///< entry + removal steps
+  int max_steps = -1;     ///< entry + removal steps (SAS MAXSTEP; -1 = 2 x number of candidates)
   int max_iter = 25;      ///< MAXITER of each fit
   double gconv = 1e-8;    ///< GCONV of each fit
 

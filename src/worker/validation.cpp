@@ -8,6 +8,7 @@
 #include "core/atomic.hpp"
 #include "core/h5.hpp"
 #include "core/serialize.hpp"
+#include "model/metrics.hpp"
 #include "worker/bootstrap.hpp"
 #include "worker/work_queue.hpp"
 
@@ -50,47 +51,28 @@ Metrics Metrics::from_values(const std::vector<double>& v) {
 Metrics compute_metrics(Eigen::Ref<const Eigen::VectorXd> score, Eigen::Ref<const Eigen::VectorXd> y,
                         Eigen::Ref<const Eigen::VectorXd> w, Eigen::Ref<const Eigen::MatrixXd> extra,
                         double top_share) {
-  std::vector<Eigen::Index> order;
-  for (Eigen::Index i = 0; i < score.size(); ++i)
-    if (w[i] > 0) order.push_back(i);
-  std::stable_sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return score[a] < score[b]; });
-  double w0_below = 0, conc = 0, ties = 0, W1 = 0, W0 = 0;
-  for (std::size_t g = 0; g < order.size();) {
-    std::size_t h = g;
-    double g1 = 0, g0 = 0;
-    for (; h < order.size() && score[order[h]] == score[order[g]]; ++h) (y[order[h]] > 0.5 ? g1 : g0) += w[order[h]];
-    conc += g1 * w0_below;
-    ties += g1 * g0;
-    w0_below += g0;
-    W1 += g1;
-    W0 += g0;
-    g = h;
-  }
   Metrics m;
-  const double pairs = W1 * W0;
-  m.auc = pairs > 0 ? (conc + 0.5 * ties) / pairs : std::nan("");
-  m.pct_concordant = pairs > 0 ? 100 * conc / pairs : std::nan("");
-  const double pi = W1 / (W1 + W0);
-  m.area_under_lift = pi / 2 + (1 - pi) * m.auc;
-  // Top share: highest scores first (ties in row order), whole rows until the weight share is reached.
-  const double target_w = top_share * (W1 + W0);
-  double tw = 0, t1 = 0, tf = 0, tfi = 0, tov = 0, fi_sum = 0;
-  for (auto it = order.rbegin(); it != order.rend() && tw < target_w; ++it) {
-    const Eigen::Index i = *it;
-    tw += w[i];
-    t1 += w[i] * (y[i] > 0.5);
-    tf += w[i] * (extra(i, 0) > 0);
-    tfi += w[i] * (extra(i, 1) != 0 && !std::isnan(extra(i, 1)));
-    tov += w[i] * (extra(i, 2) > 0);
-    if (!std::isnan(extra(i, 1))) fi_sum += w[i] * extra(i, 1);
+  const auto as = model::association(score, y, w);  // exact (no SAS probability binning)
+  m.auc = as.c;
+  m.pct_concordant = as.percent_concordant;
+  m.area_under_lift = model::gains_curve(score, y, w).area_normalized;
+  // Top table: flags target, fraud, with financial impact, with overpayment; amount financial impact.
+  const Eigen::Index n = score.size();
+  Eigen::MatrixXd flags(n, 4), amounts(n, 1);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double nan = std::nan("");
+    flags(i, 0) = y[i];
+    flags(i, 1) = std::isnan(extra(i, 0)) ? nan : double(extra(i, 0) > 0);
+    flags(i, 2) = std::isnan(extra(i, 1)) ? nan : double(extra(i, 1) != 0);
+    flags(i, 3) = std::isnan(extra(i, 2)) ? nan : double(extra(i, 2) > 0);
+    amounts(i, 0) = extra(i, 1);
   }
-  if (tw > 0) {
-    m.top_target = t1 / tw;
-    m.top_fraud = extra.col(0).hasNaN() ? std::nan("") : tf / tw;
-    m.top_fi = extra.col(1).hasNaN() ? std::nan("") : tfi / tw;
-    m.top_overpayment = extra.col(2).hasNaN() ? std::nan("") : tov / tw;
-    m.top_mean_fi = extra.col(1).hasNaN() ? std::nan("") : fi_sum / tw;
-  }
+  const auto top = model::top_k_table(score, top_share, flags, amounts, w);
+  m.top_target = top.flag_share_top[0];
+  m.top_fraud = top.flag_share_top[1];
+  m.top_fi = top.flag_share_top[2];
+  m.top_overpayment = top.flag_share_top[3];
+  m.top_mean_fi = top.mean_top[0];
   return m;
 }
 

@@ -17,7 +17,7 @@ namespace dmde::worker {
 /// The note's performance table: concordance figures and the top-5% statistics (weighted).
 struct Metrics {
   double auc = 0;              ///< ROC AUC = c = (C + T/2) / pairs
-  double area_under_lift = 0;  ///< area under the cumulative gains (lift) curve = pi/2 + (1-pi) AUC
+  double area_under_lift = 0;  ///< the note's "aire sous la courbe LIFT" (model::GainsCurve::area_normalized)
   double pct_concordant = 0;   ///< 100 C / pairs
   double top_target = 0;       ///< share of targets among the top `top_share` scored
   double top_fraud = 0;        ///< share of frauds (outcome "fraud" > 0) in the top

@@ -49,7 +49,8 @@ TEST(Table, RoundTripKeepsValuesMissingAndMetadata) {
   EXPECT_EQ(r.schema.vars[1].levels, (std::vector<std::string>{"owner", "tenant", "free"}));
   EXPECT_EQ(r.schema.vars[2].window, 12);
   EXPECT_EQ(r.schema.vars[0].theme, "family");
-  EXPECT_EQ(r.schema.meta.size(), 0u);  // meta is write-only provenance (root attributes)
+  ASSERT_EQ(r.schema.meta.size(), 1u);  // provenance round-trips through meta_* root attributes
+  EXPECT_EQ(r.schema.meta.at("seed"), "42");
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 3; ++j) {
       if (std::isnan(t.X(i, j))) EXPECT_TRUE(std::isnan(r.X(i, j)));

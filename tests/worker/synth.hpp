@@ -19,7 +19,8 @@ inline double unif(std::uint64_t seed, std::uint64_t i, std::uint32_t j) {
 }
 
 /// n rows, p class variables with 2..4 levels; the first n_true have effects of size ~0.5-0.9.
-inline Table synthetic_table(int n, int p, int n_true, std::uint64_t seed = 1) {
+/// `interaction` adds 1.5 to eta when v00 = 0 and v01 = 0 (a true v00*v01 interaction).
+inline Table synthetic_table(int n, int p, int n_true, std::uint64_t seed = 1, bool interaction = false) {
   Table t;
   t.schema.kind = "prepared";
   t.schema.n_rows = n;
@@ -46,6 +47,7 @@ inline Table synthetic_table(int n, int p, int n_true, std::uint64_t seed = 1) {
       t.X(i, j) = c;
       if (j < n_true) eta += (c == 0 ? 0.9 : c == 1 ? 0.45 : 0.0) * (j % 2 ? -1 : 1);
     }
+    if (interaction && t.X(i, 0) == 0 && t.X(i, 1) == 0) eta += 1.5;
     const double y = unif(seed, static_cast<std::uint64_t>(i), 2000) < 1 / (1 + std::exp(-eta)) ? 1 : 0;
     const double fraud = y * (unif(seed, static_cast<std::uint64_t>(i), 2001) < 0.45);
     const double amount = y * (600 + 3000 * unif(seed, static_cast<std::uint64_t>(i), 2002));

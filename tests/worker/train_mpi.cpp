@@ -19,7 +19,10 @@ namespace {
 
 std::string dir(const Comm& comm) {
   const auto d = std::filesystem::temp_directory_path() / ("dmde_train_np" + std::to_string(comm.size()));
-  if (comm.is_root()) std::filesystem::create_directories(d);
+  if (comm.is_root()) {
+    std::filesystem::remove_all(d);  // no stale outputs of an earlier run
+    std::filesystem::create_directories(d);
+  }
   comm.barrier();
   return d.string();
 }
