@@ -4,6 +4,7 @@
 // stepwise entry test. The score kernel tests every candidate block at once with matrix-matrix
 // products, so one stepwise step over 300 candidates costs about one GEMM, not 300 refits.
 #include <Eigen/Core>
+#include <cstdint>
 #include <vector>
 
 #include "model/logistic.hpp"
@@ -49,6 +50,28 @@ std::vector<ChiSqTest> score_tests(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
                                    Eigen::Ref<const Eigen::VectorXd> mu, Eigen::Ref<const Eigen::VectorXd> y,
                                    Eigen::Ref<const Eigen::VectorXd> w, Eigen::Ref<const Eigen::MatrixXd> Z,
                                    const std::vector<Eigen::Index>& block, const std::vector<bool>& active = {});
+
+/// A design whose every block is the reference-coded 0/1 dummies of one class variable (the
+/// intercept, a column of ones, is a block too), kept as one small code per row and block.
+struct ClassCodes {
+  Eigen::Index rows = 0;
+  std::vector<Eigen::Index> block;  ///< the design's block boundaries
+  std::vector<int> levels;          ///< codes of block e run over 0..levels[e]-1 (0: all its columns 0)
+  std::vector<std::uint8_t> code;   ///< rows x blocks, row-major: code l > 0 = a 1 in column l-1 of the block
+
+  Eigen::Index effects() const { return static_cast<Eigen::Index>(levels.size()); }
+  /// Codes of X's blocks; effects() == 0 when a block is not 0/1 with at most one 1 per row (or > 254 columns).
+  static ClassCodes from_dummies(Eigen::Ref<const Eigen::MatrixXd> X, const std::vector<Eigen::Index>& block);
+};
+
+/// score_tests when the model design is the blocks `model` (increasing) of Z and every block is a
+/// class: X'VZ is a weighted cross-tabulation of codes, O(n x |model| x |candidates|) instead of the
+/// O(n p q) GEMM. `cov` is the model's inverse information over the model blocks' columns, in order.
+/// Same results as score_tests(Z(:, model columns), cov, mu, y, w, Z, Z.block, active) up to the order of sums.
+std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& model,
+                                   Eigen::Ref<const Eigen::MatrixXd> cov, Eigen::Ref<const Eigen::VectorXd> mu,
+                                   Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
+                                   const std::vector<bool>& active = {});
 
 /// The three global tests of H0: all parameters but the intercept are 0 (SAS "Testing Global
 /// Null Hypothesis: BETA=0"). X column 0 must be the intercept.

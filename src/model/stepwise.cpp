@@ -58,6 +58,8 @@ class Selector {
       if (e < 0 || e >= E_) throw std::invalid_argument("select_effects: include index out of range");
       forced_[static_cast<std::size_t>(e)] = true;
     }
+    // Class dummies (the bootstrap's candidates): score tests by cross-tabulating codes.
+    codes_ = ClassCodes::from_dummies(X, block);
     // Hierarchy: effect e needs the effects named by its factors (when they are candidates).
     needs_.resize(static_cast<std::size_t>(E_));
     if (opt.hierarchy)
@@ -162,7 +164,11 @@ class Selector {
       any = any || ok;
     }
     if (!any) return false;
-    const auto tests = score_tests(Xcur_, fit_.cov, fit_.mu, y_, w_, X_, block_, active);
+    std::vector<int> model;
+    for (int e = 0; e < E_; ++e)
+      if (in_[static_cast<std::size_t>(e)]) model.push_back(e);
+    const auto tests = codes_.effects() ? score_tests(codes_, model, fit_.cov, fit_.mu, y_, w_, active)
+                                        : score_tests(Xcur_, fit_.cov, fit_.mu, y_, w_, X_, block_, active);
     int best = -1;
     for (int e = 0; e < E_; ++e) {
       const auto& t = tests[static_cast<std::size_t>(e)];
@@ -224,6 +230,7 @@ class Selector {
   std::set<std::vector<bool>> seen_;
   std::vector<Eigen::Index> cols_, prev_cols_;
   Eigen::MatrixXd Xcur_;
+  ClassCodes codes_;
   LogisticFit fit_;
   SelectionResult res_;
 };
