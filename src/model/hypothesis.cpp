@@ -118,9 +118,10 @@ std::vector<ChiSqTest> score_tests(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
     Eigen::MatrixXd I(k, k);
     if (k == 1) {
       I(0, 0) = (Z.col(c0).array().square() * v.array()).sum();
-    } else {
-      const Eigen::MatrixXd VZ = Z.middleCols(c0, k).array().colwise() * v.array();
-      I.noalias() = VZ.transpose() * Z.middleCols(c0, k);
+    } else {  // k(k+1)/2 fused dot products: no n x k temporary, no small GEMM
+      for (Eigen::Index a = 0; a < k; ++a)
+        for (Eigen::Index b2 = a; b2 < k; ++b2)
+          I(a, b2) = I(b2, a) = (Z.col(c0 + a).array() * v.array() * Z.col(c0 + b2).array()).sum();
     }
     out[b] = block_test(I, A, CA, U, c0, k);
   }
