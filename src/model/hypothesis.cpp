@@ -180,6 +180,7 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
   // Per candidate level: sum of v (the diagonal Z_b'VZ_b: dummies of one class are disjoint) and of r (U).
   std::vector<double> dv(static_cast<std::size_t>(off.back()), 0.0), ur(dv.size(), 0.0);
   for (Eigen::Index i = 0; i < n; ++i) {
+    if (v[i] == 0 && r[i] == 0) continue;
     const std::uint8_t* gi = g + i * E;
     for (std::size_t c = 0; c < C; ++c) {
       const auto t = static_cast<std::size_t>(off[c] + gi[cand[c]]);
@@ -195,9 +196,10 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
     const int Ks = Z.levels[static_cast<std::size_t>(s)];
     T.assign(static_cast<std::size_t>(off.back() * Ks), 0.0);
     for (Eigen::Index i = 0; i < n; ++i) {
+      const double vi = v[i];
+      if (vi == 0) continue;  // rows of weight 0 add exact zeros
       const std::uint8_t* gi = g + i * E;
       const int a = gi[s];
-      const double vi = v[i];
       for (std::size_t c = 0; c < C; ++c) T[static_cast<std::size_t>((off[c] + gi[cand[c]]) * Ks + a)] += vi;
     }
     for (std::size_t c = 0; c < C; ++c) {
