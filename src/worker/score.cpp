@@ -20,6 +20,7 @@ namespace dmde::worker {
 namespace {
 
 constexpr int kHistBits = 20;
+constexpr std::size_t kTermBlock = 512;  ///< rows per block of the term loop (its working set stays in L1)
 constexpr std::int64_t kHistBins = std::int64_t{1} << kHistBits;
 
 std::uint64_t mix64(std::uint64_t z) {
@@ -100,7 +101,7 @@ class Scorer {
     const std::size_t p = coders_.size();
     raw_.resize(n);
     codes_.resize(n * p);
-    cell_.resize(n);
+    cell_.resize(std::min(n, kTermBlock));
     for (std::size_t k = 0; k < p; ++k) {
       pop_.read_var(coders_[k].coding().variable, off, cnt, raw_.data());
       int* ck = codes_.data() + k * n;
@@ -110,32 +111,38 @@ class Scorer {
     }
     double* eta = b.eta.data() + at;
     std::fill(eta, eta + n, m_.card.intercept);
-    std::array<double*, 3> tv;
-    std::array<std::int16_t*, 3> ti;
-    for (std::size_t k = 0; k < 3; ++k) {
-      tv[k] = b.contrib[k].data() + at;
-      ti[k] = b.reason[k].data() + at;
-      std::fill(tv[k], tv[k] + n, -std::numeric_limits<double>::infinity());
-      std::fill(ti[k], ti[k] + n, std::int16_t{-1});
-    }
-    // Term-major: each lookup table stays in cache; the running top 3 keeps earlier (lower
-    // index) effects on ties because only a strictly larger contribution displaces one.
-    for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
-      const auto& t = m_.card.terms[j];
-      const double* beta = t.beta.data();
-      const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n;
-      if (t.inputs.size() == 1) {
-        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i];
-      } else {
-        const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n;
-        const int l0 = t.n_levels[0];
-        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i] + l0 * c1[i];
+    // Term-major within row blocks: each lookup table stays in cache, and so do the block's eta and
+    // running top 3 (values and effect indices, all doubles so that the update vectorizes). Only a
+    // strictly larger contribution displaces one: earlier (lower index) effects win ties.
+    top_.resize(6 * kTermBlock);
+    double* tv = top_.data();  // 3 value rows, then 3 index rows, of kTermBlock each
+    for (std::size_t b0 = 0; b0 < n; b0 += kTermBlock) {
+      const std::size_t bn = std::min(kTermBlock, n - b0);
+      std::fill(tv, tv + 3 * kTermBlock, -std::numeric_limits<double>::infinity());
+      std::fill(tv + 3 * kTermBlock, tv + 6 * kTermBlock, -1.0);
+      for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
+        const auto& t = m_.card.terms[j];
+        const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n + b0;
+        const int* cell = c0;
+        if (t.inputs.size() == 2) {
+          const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n + b0;
+          const int l0 = t.n_levels[0];
+          for (std::size_t i = 0; i < bn; ++i) cell_[i] = c0[i] + l0 * c1[i];
+          cell = cell_.data();
+        }
+        add_term(t.beta.data(), cell, t.reference, static_cast<double>(j), bn, eta + b0, tv);
       }
-      add_term(beta, t.reference, static_cast<std::int16_t>(j), n, eta, tv, ti);
+      for (std::size_t k = 0; k < 3; ++k) {  // no k-th effect (fewer than 3 terms): index -1, value 0
+        const double* v = tv + k * kTermBlock;
+        const double* x = tv + (3 + k) * kTermBlock;
+        double* ov = b.contrib[k].data() + at + b0;
+        std::int16_t* ox = b.reason[k].data() + at + b0;
+        for (std::size_t i = 0; i < bn; ++i) {
+          ox[i] = static_cast<std::int16_t>(x[i]);
+          ov[i] = x[i] < 0 ? 0.0 : v[i];
+        }
+      }
     }
-    for (std::size_t k = 0; k < 3; ++k)
-      for (std::size_t i = 0; i < n; ++i)
-        if (ti[k][i] < 0) tv[k][i] = 0;
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
   }
@@ -156,27 +163,29 @@ class Scorer {
     for (std::size_t c = 0; c < K; ++c) cc[c] += std::int64_t{h[c]} + h[K + c] + h[2 * K + c] + h[3 * K + c];
   }
 
-  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref).
-  void add_term(const double* beta, double ref, std::int16_t jj, std::size_t n, double* eta, std::array<double*, 3>& tv,
-                std::array<std::int16_t*, 3>& ti) const {
-    const int* cell = cell_.data();
+  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref) in `top` (values v0 >= v1 >= v2,
+  /// then their effect indices, rows of kTermBlock). Branch-free selects: an insertion happens
+  /// unpredictably often, and the selects vectorize.
+  static void add_term(const double* beta, const int* cell, double ref, double jj, std::size_t n, double* __restrict eta,
+                       double* __restrict top) {
+    double* __restrict v0 = top;
+    double* __restrict v1 = top + kTermBlock;
+    double* __restrict v2 = top + 2 * kTermBlock;
+    double* __restrict x0 = top + 3 * kTermBlock;
+    double* __restrict x1 = top + 4 * kTermBlock;
+    double* __restrict x2 = top + 5 * kTermBlock;
     for (std::size_t i = 0; i < n; ++i) {
       const double v = beta[cell[i]];
       eta[i] += v;
       const double c = v - ref;
-      if (c > tv[2][i]) [[unlikely]] {
-        if (c > tv[1][i]) {
-          tv[2][i] = tv[1][i], ti[2][i] = ti[1][i];
-          if (c > tv[0][i]) {
-            tv[1][i] = tv[0][i], ti[1][i] = ti[0][i];
-            tv[0][i] = c, ti[0][i] = jj;
-          } else {
-            tv[1][i] = c, ti[1][i] = jj;
-          }
-        } else {
-          tv[2][i] = c, ti[2][i] = jj;
-        }
-      }
+      const double a0 = v0[i], a1 = v1[i], a2 = v2[i], y0 = x0[i], y1 = x1[i], y2 = x2[i];
+      const bool g0 = c > a0, g1 = c > a1, g2 = c > a2;  // g0 => g1 => g2
+      v2[i] = g1 ? a1 : (g2 ? c : a2);
+      x2[i] = g1 ? y1 : (g2 ? jj : y2);
+      v1[i] = g0 ? a0 : (g1 ? c : a1);
+      x1[i] = g0 ? y0 : (g1 ? jj : y1);
+      v0[i] = g0 ? c : a0;
+      x0[i] = g0 ? jj : y0;
     }
   }
 
@@ -263,6 +272,7 @@ class Scorer {
   std::vector<float> raw_;
   std::vector<int> codes_, cell_;
   std::vector<std::uint32_t> h4_;
+  std::vector<double> top_;
 };
 
 }  // namespace
