@@ -228,6 +228,10 @@ class Scorer {
       std::size_t e = q;
       while (e < n && keys[e].k == keys[q].k) ++e;
       const double pct = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / static_cast<double>(n);
+      const std::uint64_t bits = ~keys[q].k;
+      double p;
+      std::memcpy(&p, &bits, sizeof p);
+      st_.hist[static_cast<std::size_t>(hist_bin(p))] += static_cast<std::int64_t>(e - q);  // in p order: cache friendly
       for (std::size_t k = q; k < e; ++k) {
         b.rank[order[k]] = static_cast<std::int32_t>(k + 1);
         b.pct[order[k]] = pct;
@@ -245,7 +249,6 @@ class Scorer {
       std::uint64_t bits;
       std::memcpy(&bits, &p, sizeof bits);
       chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
-      ++st_.hist[static_cast<std::size_t>(hist_bin(p))];
       const auto sb = std::upper_bound(m_.score_cuts.begin(), m_.score_cuts.end(), p, std::less_equal<double>());
       ++st_.score_bins[static_cast<std::size_t>(sb - m_.score_cuts.begin())];
     }
