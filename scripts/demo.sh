@@ -20,7 +20,7 @@ run generate learning -o "$out/learning.h5" --seed $seed
 run targets -i "$out/learning.h5" --choose c4 -o "$out/learning_targets.h5" --csv "$out/targets.csv" --json "$out/targets.json"
 run prepare --table "$out/learning_targets.h5" --target target_c4 -o "$out/prepared.h5"
 run train --table "$out/prepared.h5" --target target_c4 -o "$out/model.dmde" --replicates "${DMDE_REPLICATES:-300}" --seed $seed
-run generate population -o "$out/population.h5" --rows "${DMDE_POPULATION_ROWS:-500000}" --seed $seed
+run generate population -o "$out/population.h5" --rows "${DMDE_POPULATION_ROWS:-200000}" --seed $seed
 run score --model "$out/model.dmde" --population "$out/population.h5" -o "$out/scores.h5" --learning "$out/learning_targets.h5"
 run audit --table "$out/population.h5" --scores "$out/scores.h5" --model "$out/model.dmde" --csv "$out/audit.csv" --json "$out/audit.json" --report "$out/audit.txt"
 run generate controls -o "$out/controls.csv" --seed $seed

@@ -214,6 +214,14 @@ int run_train(Comm& comm, TrainParams& p) {
       for (std::size_t k = 0; k < m.size(); ++k) a.fit.stats["cv_" + worker::Metrics::names()[k]] = m[k];
       a.fit.stats["optimism_corrected_auc"] = vrep.corrected_auc;
     }
+    // Selection frequencies travel with the model so that `dmde report` can plot them.
+    if (std::filesystem::exists(boot_path)) {
+      const auto f = h5::File::open(boot_path);
+      const auto names = f.read_strings("variables");
+      const auto freq = f.dataset("selection_frequency").read_all<double>();
+      for (std::size_t j = 0; j < names.size() && j < freq.size(); ++j)
+        if (freq[j] > 0) a.fit.stats["selection_frequency." + names[j]] = freq[j];
+    }
     a.meta = {{"data_fingerprint", fingerprint},      {"seed", std::to_string(p.seed)},
               {"parameters", params_json(p).dump()},  {"software_version", worker::software_version()},
               {"created_utc", utc_now()},             {"table", std::filesystem::path(p.table).filename().string()},

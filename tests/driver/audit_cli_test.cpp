@@ -8,18 +8,13 @@
 
 #include "core/h5.hpp"
 #include "core/table.hpp"
+#include "core/atomic.hpp"
 #include "run_dmde.hpp"
 
 using dmde::test::run_dmde;
 using dmde::test::tmp_path;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Six dossiers; single_parent 0/1 (numeric), age (numeric), outcome y.
 void write_inputs(const std::string& table, const std::string& scores, bool with_flag) {
@@ -55,7 +50,7 @@ TEST(AuditCli, HandComputedGroupsWithOutcomes) {
                                  " --group single_parent --group age --band age:35,55 --outcome y --csv " + csv);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("33.33% of dossiers flagged"), std::string::npos) << r.output;
-  const auto t = slurp(csv);
+  const auto t = dmde::read_file(csv);
   // single_parent = 1: 2 of 6 dossiers, both flagged: ratio 3; TPR 1 (one event), FPR 1.
   EXPECT_NE(t.find("single_parent,\"1\",2.0000,0.333333,2.0000,1.000000,1.000000,3.000000,0.850000,0.500000,"
                    "1.700000,1.000000,1.000000"),

@@ -1,38 +1,14 @@
 // The `dmde` executable under mpirun: exit codes, one-line errors, clean aborts, no partial outputs.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <memory>
+
+#include "run_dmde.hpp"
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-/// Runs `dmde ARGS` under mpirun with `np` ranks, capturing stderr+stdout. The environment is
-/// rebuilt (env -i) because this test process is itself an MPI singleton whose OMPI_/PMIX_
-/// variables would make the child mpirun join it instead of starting a job.
-Result run_dmde(int np, const std::string& args) {
-  const char* path = std::getenv("PATH");
-  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
-                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
-                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1"
-                          " mpirun --oversubscribe -np " +
-                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+using dmde::test::run_dmde;
 
 std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
 

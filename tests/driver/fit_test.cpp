@@ -13,25 +13,16 @@
 
 #include "../model/csv_fixture.hpp"
 #include "core/table.hpp"
+#include "run_dmde.hpp"
 
 namespace {
 
 std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
 
 int run_dmde(int np, const std::string& args, std::string* out_text = nullptr) {
-  const char* path = std::getenv("PATH");
-  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
-                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
-                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1"
-                          " mpirun --oversubscribe -np " +
-                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  const int status = pclose(pipe.release());
-  if (out_text) *out_text = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  auto r = dmde::test::run_dmde(np, args);
+  if (out_text) *out_text = r.output;
+  return r.code;
 }
 
 // The stepwise fixture (x1 x2 c1 c2 z1 z2 z3, response y, weight w) as a dmde learning table.

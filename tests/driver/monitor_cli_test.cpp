@@ -7,26 +7,21 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic.hpp"
 #include "run_dmde.hpp"
 
 using dmde::test::run_dmde;
 using dmde::test::tmp_path;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 }  // namespace
 
 TEST(MonitorCli, GeneratedControlsAreIdenticalAtOneAndThreeRanks) {
   const auto a = tmp_path("c1.csv"), b = tmp_path("c3.csv");
   ASSERT_EQ(run_dmde(1, "generate controls -n 2001 --seed 5 -o " + a).code, 0);
   ASSERT_EQ(run_dmde(3, "generate controls -n 2001 --seed 5 -o " + b).code, 0);
-  const auto sa = slurp(a);
-  EXPECT_EQ(sa, slurp(b));
+  const auto sa = dmde::read_file(a);
+  EXPECT_EQ(sa, dmde::read_file(b));
   EXPECT_EQ(std::count(sa.begin(), sa.end(), '\n'), 2002);
   std::remove(a.c_str()), std::remove(b.c_str());
 }
@@ -44,7 +39,7 @@ TEST(MonitorCli, HandMadeControlsGiveTheHandTable) {
                         "7,2,control,documents,2019-03-01,2019-04-01,50,50,0,0\n";
   const auto r = run_dmde(2, "monitor --controls " + ctl + " --period 2019-02-01:2020-07-31 --csv " + csv);
   ASSERT_EQ(r.code, 0) << r.output;
-  const auto t = slurp(csv);
+  const auto t = dmde::read_file(csv);
   EXPECT_NE(t.find("2019-02-01:2020-07-31,on-site,all,5,1800.00,360.0000,600.0000,60.0000,40.0000,60.0000,80.0000,"
                    "40.0000\n"),
             std::string::npos)

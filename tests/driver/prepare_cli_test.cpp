@@ -14,32 +14,14 @@
 #include "core/h5.hpp"
 #include "core/serialize.hpp"
 #include "worker/prepare.hpp"
+#include "run_dmde.hpp"
 
 using namespace dmde;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-/// Runs `dmde ARGS` under mpirun with a clean environment (see cli_test.cpp for why).
-Result run_dmde(int np, const std::string& args) {
-  const char* path = std::getenv("PATH");
-  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
-                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
-                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 HDF5_USE_FILE_LOCKING=FALSE"
-                          " mpirun --oversubscribe -np " +
-                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+using dmde::test::run_dmde;
 
 class PrepareCli : public ::testing::Test {
  protected:

@@ -11,18 +11,13 @@
 
 #include "core/h5.hpp"
 #include "core/table.hpp"
+#include "core/atomic.hpp"
 #include "run_dmde.hpp"
 
 using dmde::test::run_dmde;
 using dmde::test::tmp_path;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A 400-row learning table with the standard outcomes, and scores related to its target.
 void write_inputs(const std::string& table, const std::string& scores) {
@@ -65,7 +60,7 @@ TEST(ReportCli, SelfContainedHtmlWithPlots) {
   const auto r = run_dmde(2, "report -o " + html + " --learning " + table + " --cv-scores " + scores +
                                  " --outcome target_c4 --population " + table + " --scores " + scores);
   ASSERT_EQ(r.code, 0) << r.output;
-  const auto h = slurp(html);
+  const auto h = dmde::read_file(html);
   for (const char* part : {"<!DOCTYPE html>", "ROC curve", "Cumulative gains", "Calibration by score decile",
                            "Candidate targets", "Scoring night", "Mean score by Caf", "population stability index",
                            "Fairness audit", "isole_parent", "[25, 35)", "</html>"})

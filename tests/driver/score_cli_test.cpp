@@ -1,36 +1,14 @@
 // `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
 // identical output files at 1 and 3 ranks, and bad input -> exit code 2, one clear line, no file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <memory>
+
+#include "run_dmde.hpp"
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-/// `dmde ARGS` under mpirun (clean environment: this test is itself an MPI singleton).
-Result run(int np, const std::string& args) {
-  const char* path = std::getenv("PATH");
-  const std::string cmd = std::string("env -i PATH='") + (path ? path : "/usr/bin:/bin") +
-                          "' HOME=/tmp OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
-                          " OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 HDF5_USE_FILE_LOCKING=FALSE"
-                          " mpirun --oversubscribe -np " +
-                          std::to_string(np) + " " + DMDE_EXE + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (fgets(buf.data(), buf.size(), pipe.get())) out += buf.data();
-  const int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, out};
-}
+const auto run = dmde::test::run_dmde;
 
 std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
 

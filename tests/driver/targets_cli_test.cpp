@@ -9,18 +9,13 @@
 #include "core/error.hpp"
 #include "core/h5.hpp"
 #include "core/table.hpp"
+#include "core/atomic.hpp"
 #include "run_dmde.hpp"
 
 using dmde::test::run_dmde;
 using dmde::test::tmp_path;
 
 namespace {
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Six dossiers (the model test's hand case): c4 holds for rows 0 and 2.
 dmde::Table six_rows() {
@@ -46,7 +41,7 @@ TEST(TargetsCli, WritesTableCsvAndChosenColumnWithRule) {
   const auto r = run_dmde(2, "targets -i " + in + " -o " + out + " --csv " + csv);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("c4"), std::string::npos);
-  const std::string table = slurp(csv);
+  const std::string table = dmde::read_file(csv);
   // c4: 2 of 6 dossiers; fraud amount share 700 / (700 + 2*2000) = 14.8936%; all fraud amount
   // is 700*1 + 100*3 = 1000, of which 700 inside: 70%.
   EXPECT_NE(table.find("c4,\"overpayment > 600 EUR, > 6 months (chosen)\",2,33.3333,14.8936,70.0000,33.3333,1600.00"), std::string::npos)
@@ -86,7 +81,7 @@ TEST(TargetsCli, SyntheticLearningTableReproducesTheNoteOrderOfMagnitude) {
   const auto r = run_dmde(1, "targets -i " + learn + " --csv " + csv);
   ASSERT_EQ(r.code, 0) << r.output;
   std::map<std::string, double> pct;
-  std::stringstream ss(slurp(csv));
+  std::stringstream ss(dmde::read_file(csv));
   std::string line;
   std::getline(ss, line);
   while (std::getline(ss, line)) {
