@@ -20,6 +20,7 @@ namespace dmde::worker {
 namespace {
 
 constexpr int kHistBits = 20;
+constexpr std::size_t kTermBlock = 512;  ///< rows per block of the term loop (its working set stays in L1)
 constexpr std::int64_t kHistBins = std::int64_t{1} << kHistBits;
 
 std::uint64_t mix64(std::uint64_t z) {
@@ -100,67 +101,91 @@ class Scorer {
     const std::size_t p = coders_.size();
     raw_.resize(n);
     codes_.resize(n * p);
-    cell_.resize(n);
+    cell_.resize(std::min(n, kTermBlock));
     for (std::size_t k = 0; k < p; ++k) {
       pop_.read_var(coders_[k].coding().variable, off, cnt, raw_.data());
       int* ck = codes_.data() + k * n;
       coders_[k].apply(raw_.data(), cnt, ck, st_.var_counts[k]);
-      std::int64_t* cc = st_.class_counts.data() + st_.class_offset[k];
-      for (std::size_t i = 0; i < n; ++i) ++cc[ck[i]];
+      count_classes(ck, n, static_cast<std::size_t>(coders_[k].coding().n_classes),
+                    st_.class_counts.data() + st_.class_offset[k]);
     }
     double* eta = b.eta.data() + at;
     std::fill(eta, eta + n, m_.card.intercept);
-    std::array<double*, 3> tv;
-    std::array<std::int16_t*, 3> ti;
-    for (std::size_t k = 0; k < 3; ++k) {
-      tv[k] = b.contrib[k].data() + at;
-      ti[k] = b.reason[k].data() + at;
-      std::fill(tv[k], tv[k] + n, -std::numeric_limits<double>::infinity());
-      std::fill(ti[k], ti[k] + n, std::int16_t{-1});
-    }
-    // Term-major: each lookup table stays in cache; the running top 3 keeps earlier (lower
-    // index) effects on ties because only a strictly larger contribution displaces one.
-    for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
-      const auto& t = m_.card.terms[j];
-      const double* beta = t.beta.data();
-      const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n;
-      if (t.inputs.size() == 1) {
-        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i];
-      } else {
-        const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n;
-        const int l0 = t.n_levels[0];
-        for (std::size_t i = 0; i < n; ++i) cell_[i] = c0[i] + l0 * c1[i];
+    // Term-major within row blocks: each lookup table stays in cache, and so do the block's eta and
+    // running top 3 (values and effect indices, all doubles so that the update vectorizes). Only a
+    // strictly larger contribution displaces one: earlier (lower index) effects win ties.
+    top_.resize(6 * kTermBlock);
+    double* tv = top_.data();  // 3 value rows, then 3 index rows, of kTermBlock each
+    for (std::size_t b0 = 0; b0 < n; b0 += kTermBlock) {
+      const std::size_t bn = std::min(kTermBlock, n - b0);
+      std::fill(tv, tv + 3 * kTermBlock, -std::numeric_limits<double>::infinity());
+      std::fill(tv + 3 * kTermBlock, tv + 6 * kTermBlock, -1.0);
+      for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
+        const auto& t = m_.card.terms[j];
+        const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n + b0;
+        const int* cell = c0;
+        if (t.inputs.size() == 2) {
+          const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n + b0;
+          const int l0 = t.n_levels[0];
+          for (std::size_t i = 0; i < bn; ++i) cell_[i] = c0[i] + l0 * c1[i];
+          cell = cell_.data();
+        }
+        add_term(t.beta.data(), cell, t.reference, static_cast<double>(j), bn, eta + b0, tv);
       }
-      add_term(beta, t.reference, static_cast<std::int16_t>(j), n, eta, tv, ti);
+      for (std::size_t k = 0; k < 3; ++k) {  // no k-th effect (fewer than 3 terms): index -1, value 0
+        const double* v = tv + k * kTermBlock;
+        const double* x = tv + (3 + k) * kTermBlock;
+        double* ov = b.contrib[k].data() + at + b0;
+        std::int16_t* ox = b.reason[k].data() + at + b0;
+        for (std::size_t i = 0; i < bn; ++i) {
+          ox[i] = static_cast<std::int16_t>(x[i]);
+          ov[i] = x[i] < 0 ? 0.0 : v[i];
+        }
+      }
     }
-    for (std::size_t k = 0; k < 3; ++k)
-      for (std::size_t i = 0; i < n; ++i)
-        if (ti[k][i] < 0) tv[k][i] = 0;
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
   }
 
-  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref).
-  void add_term(const double* beta, double ref, std::int16_t jj, std::size_t n, double* eta, std::array<double*, 3>& tv,
-                std::array<std::int16_t*, 3>& ti) const {
-    const int* cell = cell_.data();
+  /// cc[c] += number of codes equal to c (codes in [0, K)). Four interleaved sub-histograms: a
+  /// single one stalls on store-to-load forwarding when the same class repeats.
+  void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc) {
+    h4_.assign(4 * K, 0);
+    std::uint32_t* h = h4_.data();
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      ++h[static_cast<std::size_t>(ck[i])];
+      ++h[K + static_cast<std::size_t>(ck[i + 1])];
+      ++h[2 * K + static_cast<std::size_t>(ck[i + 2])];
+      ++h[3 * K + static_cast<std::size_t>(ck[i + 3])];
+    }
+    for (; i < n; ++i) ++h[static_cast<std::size_t>(ck[i])];
+    for (std::size_t c = 0; c < K; ++c) cc[c] += std::int64_t{h[c]} + h[K + c] + h[2 * K + c] + h[3 * K + c];
+  }
+
+  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref) in `top` (values v0 >= v1 >= v2,
+  /// then their effect indices, rows of kTermBlock). Branch-free selects: an insertion happens
+  /// unpredictably often, and the selects vectorize.
+  static void add_term(const double* beta, const int* cell, double ref, double jj, std::size_t n, double* __restrict eta,
+                       double* __restrict top) {
+    double* __restrict v0 = top;
+    double* __restrict v1 = top + kTermBlock;
+    double* __restrict v2 = top + 2 * kTermBlock;
+    double* __restrict x0 = top + 3 * kTermBlock;
+    double* __restrict x1 = top + 4 * kTermBlock;
+    double* __restrict x2 = top + 5 * kTermBlock;
     for (std::size_t i = 0; i < n; ++i) {
       const double v = beta[cell[i]];
       eta[i] += v;
       const double c = v - ref;
-      if (c > tv[2][i]) [[unlikely]] {
-        if (c > tv[1][i]) {
-          tv[2][i] = tv[1][i], ti[2][i] = ti[1][i];
-          if (c > tv[0][i]) {
-            tv[1][i] = tv[0][i], ti[1][i] = ti[0][i];
-            tv[0][i] = c, ti[0][i] = jj;
-          } else {
-            tv[1][i] = c, ti[1][i] = jj;
-          }
-        } else {
-          tv[2][i] = c, ti[2][i] = jj;
-        }
-      }
+      const double a0 = v0[i], a1 = v1[i], a2 = v2[i], y0 = x0[i], y1 = x1[i], y2 = x2[i];
+      const bool g0 = c > a0, g1 = c > a1, g2 = c > a2;  // g0 => g1 => g2
+      v2[i] = g1 ? a1 : (g2 ? c : a2);
+      x2[i] = g1 ? y1 : (g2 ? jj : y2);
+      v1[i] = g0 ? a0 : (g1 ? c : a1);
+      x1[i] = g0 ? y0 : (g1 ? jj : y1);
+      v0[i] = g0 ? c : a0;
+      x0[i] = g0 ? jj : y0;
     }
   }
 
@@ -168,30 +193,45 @@ class Scorer {
   void rank_caf(CafBuffers& b, CafResult& r) {
     const std::size_t n = b.id.size();
     r.count = static_cast<std::int64_t>(n);
-    {  // duplicate ids (no id in the message: personal data)
-      std::vector<std::int64_t> ids = b.id;
-      std::sort(ids.begin(), ids.end());
-      const auto dups = n - static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+    {  // duplicate ids (no id in the message: personal data); ids usually come sorted: no copy then
+      std::size_t dups = 0;
+      if (std::is_sorted(b.id.begin(), b.id.end())) {
+        for (std::size_t i = 1; i < n; ++i) dups += b.id[i] == b.id[i - 1];
+      } else {
+        std::vector<std::int64_t> ids = b.id;
+        std::sort(ids.begin(), ids.end());
+        dups = n - static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+      }
       if (dups) throw InputError("population has " + std::to_string(dups) + " duplicate dossier id(s) in Caf " +
                                  std::to_string(r.caf));
     }
-    // Sort keys travel with their row index: contiguous records sort faster than an indirect index.
+    // Sort keys travel with their row index: contiguous 16-byte records sort faster than an
+    // indirect index. Probabilities are >= +0, so their bits order like them; descending p is
+    // ascending ~bits, and ties (rare) go to the smaller id.
     struct Key {
-      double p;
-      std::int64_t id;
+      std::uint64_t k;
       std::uint32_t row;
     };
     std::vector<Key> keys(n);
-    for (std::size_t i = 0; i < n; ++i) keys[i] = {b.prob[i], b.id[i], static_cast<std::uint32_t>(i)};
-    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& c) { return a.p != c.p ? a.p > c.p : a.id < c.id; });
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t bits;
+      std::memcpy(&bits, &b.prob[i], sizeof bits);
+      keys[i] = {~bits, static_cast<std::uint32_t>(i)};
+    }
+    const std::int64_t* id = b.id.data();
+    std::sort(keys.begin(), keys.end(),
+              [id](const Key& a, const Key& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
     std::vector<std::uint32_t> order(n);
     for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
-    keys = {};
     const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
     for (std::size_t q = 0; q < n;) {
       std::size_t e = q;
-      while (e < n && b.prob[order[e]] == b.prob[order[q]]) ++e;
+      while (e < n && keys[e].k == keys[q].k) ++e;
       const double pct = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / static_cast<double>(n);
+      const std::uint64_t bits = ~keys[q].k;
+      double p;
+      std::memcpy(&p, &bits, sizeof p);
+      st_.hist[static_cast<std::size_t>(hist_bin(p))] += static_cast<std::int64_t>(e - q);  // in p order: cache friendly
       for (std::size_t k = q; k < e; ++k) {
         b.rank[order[k]] = static_cast<std::int32_t>(k + 1);
         b.pct[order[k]] = pct;
@@ -199,6 +239,7 @@ class Scorer {
       }
       q = e;
     }
+    keys = {};
     r.flagged = static_cast<std::int64_t>(std::min(top, n));
     double sum = 0;
     std::uint64_t chk = 0;
@@ -208,7 +249,6 @@ class Scorer {
       std::uint64_t bits;
       std::memcpy(&bits, &p, sizeof bits);
       chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
-      ++st_.hist[static_cast<std::size_t>(hist_bin(p))];
       const auto sb = std::upper_bound(m_.score_cuts.begin(), m_.score_cuts.end(), p, std::less_equal<double>());
       ++st_.score_bins[static_cast<std::size_t>(sb - m_.score_cuts.begin())];
     }
@@ -234,6 +274,8 @@ class Scorer {
   ScoreTallies st_;
   std::vector<float> raw_;
   std::vector<int> codes_, cell_;
+  std::vector<std::uint32_t> h4_;
+  std::vector<double> top_;
 };
 
 }  // namespace
