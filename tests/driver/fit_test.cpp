@@ -17,7 +17,7 @@
 
 namespace {
 
-std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+std::string tmp(const std::string& name) { return dmde::test::tmp_path(name); }  // unique per process
 
 int run_dmde(int np, const std::string& args, std::string* out_text = nullptr) {
   auto r = dmde::test::run_dmde(np, args);

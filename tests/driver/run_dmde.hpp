@@ -1,6 +1,7 @@
 #pragma once
 // Runs the `dmde` executable under mpirun for CLI tests (header-only helper shared by tests).
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -35,7 +36,7 @@ inline DmdeResult run_dmde(int np, const std::string& args) {
 
 /// A fresh path under the temp directory, unique to this process.
 inline std::string tmp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("dmde-audit-" + std::to_string(getpid()) + "-" + name)).string();
+  return (std::filesystem::temp_directory_path() / ("dmde-test-" + std::to_string(getpid()) + "-" + name)).string();
 }
 
 }  // namespace dmde::test

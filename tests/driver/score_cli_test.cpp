@@ -10,7 +10,7 @@ namespace {
 
 const auto run = dmde::test::run_dmde;
 
-std::string tmp(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+std::string tmp(const std::string& name) { return dmde::test::tmp_path(name); }  // unique per process
 
 }  // namespace
 
