@@ -93,6 +93,10 @@ class Group : public Object {
   /// Creates a dataset of `rows` (x `cols` when cols > 0) elements of type T.
   template <class T>
   Dataset create_dataset(const std::string& name, hsize_t rows, hsize_t cols = 0, Layout layout = {}) const;
+  /// Creates a 1-D dataset holding `values` (small result tables). In a parallel file every rank
+  /// calls it and only the rank with `write_data` set writes the values.
+  template <class T>
+  Dataset write_vector(const std::string& name, const std::vector<T>& values, bool write_data = true) const;
   /// Creates a 1-D fixed-length UTF-8 string dataset (small metadata; fixed length because parallel
   /// HDF5 cannot write variable-length data). In a parallel file every rank calls it with the same
   /// values and only the rank with `write_data` set writes them.
@@ -135,6 +139,13 @@ class Dataset : public Object {
   using Object::Object;
   void io(bool write, hid_t mem_type, void* data, hsize_t offset, hsize_t count, Xfer xfer) const;
 };
+
+template <class T>
+Dataset Group::write_vector(const std::string& name, const std::vector<T>& values, bool write_data) const {
+  auto d = create_dataset<T>(name, values.size());
+  d.write(values.data(), 0, write_data ? values.size() : 0);
+  return d;
+}
 
 /// An HDF5 file; serial (sec2 driver) or, when given a communicator, opened by every rank of it
 /// over MPI-IO (then creating groups/datasets and attributes are collective calls).

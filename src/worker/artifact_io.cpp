@@ -27,12 +27,6 @@ T get(const std::string& s, std::size_t at) {
   return v;
 }
 
-template <class T>
-void write_vec(const h5::Group& g, const std::string& name, const std::vector<T>& v) {
-  auto d = g.create_dataset<T>(name, v.size());
-  if (!v.empty()) d.write(v.data(), 0, v.size());
-}
-
 }  // namespace
 
 std::uint64_t fnv1a64(const void* data, std::size_t n, std::uint64_t h) {
@@ -159,9 +153,9 @@ void export_artifact_h5(const std::string& path, const model::ModelArtifact& a) 
       auto g = terms.create_group(std::to_string(k));
       g.set_attr("effect", t.effect);
       g.set_attr("reference", t.reference);
-      write_vec(g, "beta", std::vector<double>(t.beta.data(), t.beta.data() + t.beta.size()));
-      write_vec(g, "inputs", std::vector<std::int32_t>(t.inputs.begin(), t.inputs.end()));
-      write_vec(g, "n_levels", std::vector<std::int32_t>(t.n_levels.begin(), t.n_levels.end()));
+      g.write_vector("beta", std::vector<double>(t.beta.data(), t.beta.data() + t.beta.size()));
+      g.write_vector("inputs", std::vector<std::int32_t>(t.inputs.begin(), t.inputs.end()));
+      g.write_vector("n_levels", std::vector<std::int32_t>(t.n_levels.begin(), t.n_levels.end()));
     }
     auto p = f.create_group("parameters");
     std::vector<std::string> eff, lev;
@@ -178,16 +172,16 @@ void export_artifact_h5(const std::string& path, const model::ModelArtifact& a) 
     }
     p.write_strings("effect", eff);
     p.write_strings("level", lev);
-    write_vec(p, "df", df);
-    write_vec(p, "estimate", est);
-    write_vec(p, "std_error", se);
-    write_vec(p, "wald_chisq", chi);
-    write_vec(p, "p_value", pv);
+    p.write_vector("df", df);
+    p.write_vector("estimate", est);
+    p.write_vector("std_error", se);
+    p.write_vector("wald_chisq", chi);
+    p.write_vector("p_value", pv);
     for (const auto& [k, v] : a.fit.stats) p.set_attr("fit_" + k, v);
     p.set_attr("fit_neg2ll", a.fit.neg2ll);
     p.set_attr("fit_auc", a.fit.auc);
     if (!a.prep_spec.empty())
-      write_vec(f, "prep_spec", std::vector<std::uint8_t>(a.prep_spec.begin(), a.prep_spec.end()));
+      f.write_vector("prep_spec", std::vector<std::uint8_t>(a.prep_spec.begin(), a.prep_spec.end()));
     f.flush();
   }
   out.commit();

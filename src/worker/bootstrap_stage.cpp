@@ -13,12 +13,6 @@
 namespace dmde::worker {
 namespace {
 
-template <class T>
-void put(const h5::Group& g, const std::string& name, const std::vector<T>& v) {
-  auto ds = g.create_dataset<T>(name, v.size());
-  if (!v.empty()) ds.write(v.data(), 0, v.size());
-}
-
 void write_output(const std::string& path, const ClassData& d, const std::vector<ReplicateResult>& res,
                   const SelectionSummary& s, const BootstrapStageOptions& opt) {
   AtomicPath out(path);
@@ -32,9 +26,9 @@ void write_output(const std::string& path, const ClassData& d, const std::vector
     f.set_attr("job_key", opt.job_key);
     f.set_attr("mean_oob_auc", s.mean_oob_auc);
     f.write_strings("variables", d.names);
-    put(f, "selection_count", std::vector<std::int32_t>(s.count.begin(), s.count.end()));
-    put(f, "selection_frequency", s.frequency);
-    put(f, "sign_stability", s.sign_stability);
+    f.write_vector("selection_count", std::vector<std::int32_t>(s.count.begin(), s.count.end()));
+    f.write_vector("selection_frequency", s.frequency);
+    f.write_vector("sign_stability", s.sign_stability);
     std::vector<std::string> kept;
     for (int j : s.kept) kept.push_back(d.names[static_cast<std::size_t>(j)]);
     f.write_strings("kept", kept);
@@ -51,13 +45,13 @@ void write_output(const std::string& path, const ClassData& d, const std::vector
       sel_off.push_back(static_cast<std::int64_t>(sel.size()));
       coef_off.push_back(static_cast<std::int64_t>(coef.size()));
     }
-    put(g, "oob_auc", auc);
-    put(g, "steps", steps);
-    put(g, "converged", conv);
-    put(g, "selected", sel);
-    put(g, "selected_offset", sel_off);
-    put(g, "coef", coef);
-    put(g, "coef_offset", coef_off);
+    g.write_vector("oob_auc", auc);
+    g.write_vector("steps", steps);
+    g.write_vector("converged", conv);
+    g.write_vector("selected", sel);
+    g.write_vector("selected_offset", sel_off);
+    g.write_vector("coef", coef);
+    g.write_vector("coef_offset", coef_off);
   }
   out.commit();
 }

@@ -105,18 +105,13 @@ void write_interactions(const std::string& path, const InteractionReport& r, con
     }
     g.write_strings("a", a);
     g.write_strings("b", b);
-    auto put = [&](const char* name, const auto& v) {
-      using T = typename std::decay_t<decltype(v)>::value_type;
-      auto ds = g.create_dataset<T>(name, v.size());
-      if (!v.empty()) ds.write(v.data(), 0, v.size());
-    };
-    put("chisq", chi);
-    put("p", p);
-    put("p_holm", ph);
-    put("cv_gain", gain);
-    put("df", df);
-    put("significant", sig);
-    put("added", added);
+    g.write_vector("chisq", chi);
+    g.write_vector("p", p);
+    g.write_vector("p_holm", ph);
+    g.write_vector("cv_gain", gain);
+    g.write_vector("df", df);
+    g.write_vector("significant", sig);
+    g.write_vector("added", added);
   }
   out.commit();
 }

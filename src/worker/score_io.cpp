@@ -5,12 +5,6 @@ namespace {
 
 enum Col { kId, kCaf, kEta, kProb, kRank, kPctCaf, kFlag, kR1, kR2, kR3, kC1, kC2, kC3, kPctNat, kCols };
 
-template <class T>
-void write_col(const h5::Group& g, const std::string& name, const std::vector<T>& v, bool root) {
-  auto d = g.create_dataset<T>(name, v.size());
-  d.write(v.data(), 0, root ? v.size() : 0);
-}
-
 }  // namespace
 
 ScoreOutput::ScoreOutput(const Comm& comm, const std::string& path, std::int64_t n_rows, bool collective)
@@ -76,38 +70,38 @@ void ScoreOutput::write_tables(const std::vector<CafResult>& cafs, const DriftTa
     mean[i] = r.mean;
     for (std::size_t k = 0; k < 9; ++k) dec[i * 9 + k] = r.deciles[k];
   }
-  write_col(cs, "caf", caf, root);
-  write_col(cs, "count", count, root);
-  write_col(cs, "mean", mean, root);
+  cs.write_vector("caf", caf, root);
+  cs.write_vector("count", count, root);
+  cs.write_vector("mean", mean, root);
   auto dd = cs.create_dataset<double>("deciles", m, 9);
   dd.write(dec.data(), 0, root ? m : 0);
   dd.set_attr("definition", std::string("10%..90% quantiles of the probability, R type 7 (numpy 'linear')"));
-  write_col(cs, "flagged", flagged, root);
-  write_col(cs, "unseen", unseen, root);
-  write_col(cs, "missing", missing, root);
-  write_col(cs, "out_of_range", oor, root);
-  write_col(cs, "nonfinite", nonfin, root);
+  cs.write_vector("flagged", flagged, root);
+  cs.write_vector("unseen", unseen, root);
+  cs.write_vector("missing", missing, root);
+  cs.write_vector("out_of_range", oor, root);
+  cs.write_vector("nonfinite", nonfin, root);
 
   auto mg = file_->create_group("manifest");
-  write_col(mg, "caf", caf, root);
-  write_col(mg, "rows_in", rows_in, root);
-  write_col(mg, "rows_out", count, root);
-  write_col(mg, "checksum", checksum, root);
+  mg.write_vector("caf", caf, root);
+  mg.write_vector("rows_in", rows_in, root);
+  mg.write_vector("rows_out", count, root);
+  mg.write_vector("checksum", checksum, root);
   mg.set_attr("checksum", std::string("per Caf: sum mod 2^64 over its rows of mix64(id xor mix64(probability bits)), "
                                       "mix64 = splitmix64 finalizer"));
 
   auto dg = file_->create_group("drift");
   dg.write_strings("input", d.input, root);
   dg.write_strings("variable", d.variable, root);
-  write_col(dg, "psi", d.psi, root);
-  write_col(dg, "level", d.level, root);
-  write_col(dg, "n_missing", d.missing, root);
-  write_col(dg, "n_nonfinite", d.nonfinite, root);
-  write_col(dg, "n_out_of_range", d.out_of_range, root);
-  write_col(dg, "n_unseen", d.unseen, root);
-  write_col(dg, "class_offset", d.class_offset, root);
-  write_col(dg, "class_share_learning", d.share_learning, root);
-  write_col(dg, "class_share_tonight", d.share_tonight, root);
+  dg.write_vector("psi", d.psi, root);
+  dg.write_vector("level", d.level, root);
+  dg.write_vector("n_missing", d.missing, root);
+  dg.write_vector("n_nonfinite", d.nonfinite, root);
+  dg.write_vector("n_out_of_range", d.out_of_range, root);
+  dg.write_vector("n_unseen", d.unseen, root);
+  dg.write_vector("class_offset", d.class_offset, root);
+  dg.write_vector("class_share_learning", d.share_learning, root);
+  dg.write_vector("class_share_tonight", d.share_tonight, root);
   dg.set_attr("score_psi", d.score_psi);
   dg.set_attr("score_psi_level", static_cast<std::int64_t>(d.score_level));
   dg.set_attr("levels", std::string("PSI level 0: stable (< 0.1), 1: moderate shift (0.1-0.25), 2: major shift (>= 0.25)"));
