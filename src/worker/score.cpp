@@ -10,14 +10,40 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <numeric>
 
 #include "core/atomic.hpp"
 #include "worker/score_io.hpp"
+#include "worker/score_sort.hpp"
 
 namespace dmde::worker {
 namespace {
+
+/// Phases whose CPU seconds are logged at debug level (thread CPU time: on a shared node the wall
+/// clock mostly measures the neighbours).
+enum Phase { kRead, kCode, kTerms, kRank, kWrite, kPhases };
+using PhaseSeconds = std::array<double, kPhases>;
+
+double thread_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+/// Adds the thread CPU time of its scope to one phase.
+class PhaseTimer {
+ public:
+  PhaseTimer(PhaseSeconds& acc, Phase p) : acc_(acc[p]), t0_(thread_cpu()) {}
+  ~PhaseTimer() { acc_ += thread_cpu() - t0_; }
+  PhaseTimer(const PhaseTimer&) = delete;
+  PhaseTimer& operator=(const PhaseTimer&) = delete;
+
+ private:
+  double& acc_;
+  double t0_;
+};
 
 constexpr int kHistBits = 20;
 constexpr std::size_t kTermBlock = 512;  ///< rows per block of the term loop (its working set stays in L1)
@@ -67,6 +93,9 @@ class Scorer {
     st_.hist.assign(static_cast<std::size_t>(kHistBins), 0);
   }
   ScoreTallies& state() { return st_; }
+  PhaseSeconds& cpu() { return cpu_; }
+  /// This rank's rows as maximal contiguous runs, ascending: a block read never goes past one.
+  void set_runs(std::vector<Segment> runs) { runs_ = std::move(runs); }
 
   /// Scores every row of one Caf into `b` and fills its summary.
   void score_caf(const std::vector<Segment>& segs, std::int64_t rows, CafBuffers& b) {
@@ -76,11 +105,13 @@ class Scorer {
     r.rows_in = rows;
     std::vector<CodingCounts> before = st_.var_counts;
     std::size_t at = 0;
+    const std::int64_t g = opt_.chunk_rows;
     for (const auto& s : segs)
-      for (std::int64_t off = s.begin; off < s.end; off += opt_.chunk_rows) {
-        const std::int64_t cnt = std::min(opt_.chunk_rows, s.end - off);
+      for (std::int64_t off = s.begin; off < s.end;) {  // pieces never cross the grid of g rows
+        const std::int64_t cnt = std::min((off / g + 1) * g, s.end) - off;
         score_chunk(off, cnt, b, at);
         at += static_cast<std::size_t>(cnt);
+        off += cnt;
       }
     for (std::size_t k = 0; k < before.size(); ++k) {
       r.unseen += st_.var_counts[k].unseen - before[k].unseen;
@@ -89,6 +120,7 @@ class Scorer {
       r.nonfinite += st_.var_counts[k].nonfinite - before[k].nonfinite;
     }
     std::fill(b.caf.begin(), b.caf.end(), r.caf);
+    PhaseTimer timer(cpu_, kRank);
     rank_caf(b, r);
     st_.cafs.push_back(r);
   }
@@ -96,19 +128,23 @@ class Scorer {
  private:
   void score_chunk(std::int64_t off, std::int64_t cnt, CafBuffers& b, std::size_t at) {
     const auto n = static_cast<std::size_t>(cnt);
-    const auto ids = pop_.read_id(off, cnt);
-    std::copy(ids.begin(), ids.end(), b.id.begin() + static_cast<std::ptrdiff_t>(at));
+    load(off, cnt);
+    const auto skip = static_cast<std::size_t>(off - lo_);
+    const auto g = static_cast<std::size_t>(opt_.chunk_rows);
+    std::copy_n(ids_.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
     const std::size_t p = coders_.size();
-    raw_.resize(n);
     codes_.resize(n * p);
     cell_.resize(std::min(n, kTermBlock));
-    for (std::size_t k = 0; k < p; ++k) {
-      pop_.read_var(coders_[k].coding().variable, off, cnt, raw_.data());
-      int* ck = codes_.data() + k * n;
-      coders_[k].apply(raw_.data(), cnt, ck, st_.var_counts[k]);
-      count_classes(ck, n, static_cast<std::size_t>(coders_[k].coding().n_classes),
-                    st_.class_counts.data() + st_.class_offset[k]);
+    {
+      PhaseTimer timer(cpu_, kCode);
+      for (std::size_t k = 0; k < p; ++k) {
+        int* ck = codes_.data() + k * n;
+        coders_[k].apply(raw_.data() + k * g + skip, cnt, ck, st_.var_counts[k]);
+        count_classes(ck, n, static_cast<std::size_t>(coders_[k].coding().n_classes),
+                      st_.class_counts.data() + st_.class_offset[k]);
+      }
     }
+    PhaseTimer timer_terms(cpu_, kTerms);
     double* eta = b.eta.data() + at;
     std::fill(eta, eta + n, m_.card.intercept);
     // Term-major within row blocks: each lookup table stays in cache, and so do the block's eta and
@@ -145,6 +181,24 @@ class Scorer {
     }
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
+  }
+
+  /// Makes rows [off, off + cnt) of the inputs and ids available in raw_/ids_ from row lo_. Reads
+  /// whole pieces of the grid of chunk_rows rows (the file's chunks when dmde wrote it), up to the
+  /// end of this rank's run: one read per column per chunk, however small the Cafs (a partial
+  /// read of a chunked dataset costs the whole chunk).
+  void load(std::int64_t off, std::int64_t cnt) {
+    if (off >= lo_ && off + cnt <= hi_) return;
+    PhaseTimer timer(cpu_, kRead);
+    const std::int64_t g = opt_.chunk_rows;
+    auto run = std::upper_bound(runs_.begin(), runs_.end(), off, [](std::int64_t o, const Segment& s) { return o < s.begin; });
+    const std::int64_t run_end = run == runs_.begin() ? off + cnt : std::max(off + cnt, std::prev(run)->end);
+    lo_ = off;
+    hi_ = std::min((off / g + 1) * g, run_end);
+    raw_.resize(static_cast<std::size_t>(g) * coders_.size());
+    ids_ = pop_.read_id(lo_, hi_ - lo_);
+    for (std::size_t k = 0; k < coders_.size(); ++k)
+      pop_.read_var(coders_[k].coding().variable, lo_, hi_ - lo_, raw_.data() + k * static_cast<std::size_t>(g));
   }
 
   /// cc[c] += number of codes equal to c (codes in [0, K)). Four interleaved sub-histograms: a
@@ -193,9 +247,11 @@ class Scorer {
   void rank_caf(CafBuffers& b, CafResult& r) {
     const std::size_t n = b.id.size();
     r.count = static_cast<std::int64_t>(n);
-    {  // duplicate ids (no id in the message: personal data); ids usually come sorted: no copy then
+    // Duplicate ids (no id in the message: personal data); ids usually come sorted: no copy then.
+    const bool sorted = std::is_sorted(b.id.begin(), b.id.end());
+    {
       std::size_t dups = 0;
-      if (std::is_sorted(b.id.begin(), b.id.end())) {
+      if (sorted) {
         for (std::size_t i = 1; i < n; ++i) dups += b.id[i] == b.id[i - 1];
       } else {
         std::vector<std::int64_t> ids = b.id;
@@ -207,21 +263,24 @@ class Scorer {
     }
     // Sort keys travel with their row index: contiguous 16-byte records sort faster than an
     // indirect index. Probabilities are >= +0, so their bits order like them; descending p is
-    // ascending ~bits, and ties (rare) go to the smaller id.
-    struct Key {
-      std::uint64_t k;
-      std::uint32_t row;
-    };
-    std::vector<Key> keys(n);
+    // ascending ~bits, and ties (rare) go to the smaller id: with ids increasing in row order that
+    // is a stable sort on the key alone (radix), otherwise a comparison sort on (key, id).
+    auto& keys = keys_;
+    keys.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       std::uint64_t bits;
       std::memcpy(&bits, &b.prob[i], sizeof bits);
       keys[i] = {~bits, static_cast<std::uint32_t>(i)};
     }
-    const std::int64_t* id = b.id.data();
-    std::sort(keys.begin(), keys.end(),
-              [id](const Key& a, const Key& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
-    std::vector<std::uint32_t> order(n);
+    if (sorted) {
+      radix_sort_keys(keys, sort_tmp_);
+    } else {
+      const std::int64_t* id = b.id.data();
+      std::sort(keys.begin(), keys.end(),
+                [id](const SortKey& a, const SortKey& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
+    }
+    auto& order = order_;
+    order.resize(n);
     for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
     const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
     for (std::size_t q = 0; q < n;) {
@@ -239,7 +298,6 @@ class Scorer {
       }
       q = e;
     }
-    keys = {};
     r.flagged = static_cast<std::int64_t>(std::min(top, n));
     double sum = 0;
     std::uint64_t chk = 0;
@@ -272,7 +330,13 @@ class Scorer {
   const ScoreOptions& opt_;
   std::vector<InputCoder> coders_;
   ScoreTallies st_;
+  PhaseSeconds cpu_{};
+  std::vector<SortKey> keys_, sort_tmp_;
+  std::vector<std::uint32_t> order_;
+  std::vector<Segment> runs_;
+  std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in raw_ (column k at k * chunk_rows) and ids_
   std::vector<float> raw_;
+  std::vector<std::int64_t> ids_;
   std::vector<int> codes_, cell_;
   std::vector<std::uint32_t> h4_;
   std::vector<double> top_;
@@ -306,7 +370,17 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes);
   const auto mine = plan.cafs_of(comm.rank());
   std::int64_t my_writes = 0;
-  for (auto c : mine) my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
+  std::vector<Segment> runs;
+  for (auto c : mine) {
+    my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
+    runs.insert(runs.end(), plan.caf_segments[c].begin(), plan.caf_segments[c].end());
+  }
+  std::sort(runs.begin(), runs.end(), [](const Segment& a, const Segment& b) { return a.begin < b.begin; });
+  std::vector<Segment> merged;
+  for (const auto& r : runs)
+    if (!merged.empty() && merged.back().end == r.begin) merged.back().end = r.end;
+    else merged.push_back(r);
+  scorer.set_runs(std::move(merged));
   const std::int64_t rounds = out.collective() ? comm.allreduce_max(my_writes) : my_writes;
 
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.
@@ -326,6 +400,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
       }
     }
     std::size_t at = 0;
+    PhaseTimer timer(scorer.cpu(), kWrite);
     for (const auto& s : segs) {
       const std::int64_t cnt = err.empty() ? s.end - s.begin : 0;
       out.write_rows(s.begin, cnt, b.block(err.empty() ? at : 0));
@@ -334,6 +409,11 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     }
   }
   lap("scored own Cafs");
+  {
+    const auto& c = scorer.cpu();
+    spdlog::debug("CPU s: read {:.3f}, coding {:.3f}, effects and reasons {:.3f}, ranks {:.3f}, writes {:.3f}; process {:.3f}",
+                  c[kRead], c[kCode], c[kTerms], c[kRank], c[kWrite], thread_cpu());
+  }
   const RowBlock none = CafBuffers{}.block(0);
   for (; done < rounds; ++done) out.write_rows(0, 0, none);
   lap("per-dossier pass");

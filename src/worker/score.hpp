@@ -66,7 +66,7 @@ struct ScorePlan {
   void serialize(Ar& ar, unsigned /*version*/) {
     ar & n_rows & cafs & caf_rows & owner & caf_segments & grouped & ids_increasing;
   }
-  /// Indices (into cafs) of the Cafs of `rank`, largest first (ties: lower Caf code).
+  /// Indices (into cafs) of the Cafs of `rank`, in file order of their first rows.
   std::vector<std::size_t> cafs_of(int rank) const;
 };
 

@@ -13,7 +13,9 @@ std::vector<std::size_t> ScorePlan::cafs_of(int rank) const {
   std::vector<std::size_t> mine;
   for (std::size_t c = 0; c < cafs.size(); ++c)
     if (owner[c] == rank) mine.push_back(c);
-  std::stable_sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) { return caf_rows[a] > caf_rows[b]; });
+  // File order of the first run: consecutive Cafs then share the chunks read for them.
+  std::sort(mine.begin(), mine.end(),
+            [&](std::size_t a, std::size_t b) { return caf_segments[a].front().begin < caf_segments[b].front().begin; });
   return mine;
 }
 

@@ -112,6 +112,8 @@ TEST(ScorePlan, GroupedAndInterleavedCafs) {
   EXPECT_EQ(g.caf_rows, (std::vector<std::int64_t>{10, 40, 1}));
   EXPECT_EQ(g.owner, (std::vector<int>{1, 0, 1}));  // LPT: 40 -> rank 0, 10 -> rank 1, 1 -> rank 1
   EXPECT_EQ(g.cafs_of(1), (std::vector<std::size_t>{0, 2}));
+  // A rank's Cafs come in file order (consecutive Cafs share the chunks read for them).
+  EXPECT_EQ(make_plan({{9, 0, 1}, {3, 1, 41}, {7, 41, 51}}, 51, 1).cafs_of(0), (std::vector<std::size_t>{2, 0, 1}));
   const auto i = make_plan({{1, 0, 2}, {2, 2, 3}, {1, 3, 5}}, 5, 3);
   EXPECT_FALSE(i.grouped);
   ASSERT_EQ(i.caf_segments[0].size(), 2u);

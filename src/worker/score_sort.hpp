@@ -1,0 +1,51 @@
+#pragma once
+// Per-Caf ordering for ranks: a stable LSD radix sort of (64-bit key, row) records. Internal to
+// score*.cpp; header-only so that its test sees exactly what scoring runs.
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace dmde::worker {
+
+/// A sort record: the key and the row it came from.
+struct SortKey {
+  std::uint64_t k;
+  std::uint32_t row;
+};
+
+/// Sorts `a` by ascending key, stably (equal keys keep their order), using `tmp` as scratch (resized).
+/// Six passes of 11-bit digits at most; a digit equal in every record costs no pass (probability
+/// keys share their top bits). Below a few thousand records std::stable_sort is cheaper.
+inline void radix_sort_keys(std::vector<SortKey>& a, std::vector<SortKey>& tmp) {
+  const std::size_t n = a.size();
+  if (n < 2048) {
+    std::stable_sort(a.begin(), a.end(), [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
+    return;
+  }
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::array<std::uint32_t, kBuckets>> hist(kPasses);
+  for (auto& h : hist) h.fill(0);
+  for (const auto& r : a)  // every pass's histogram in one read
+    for (int p = 0; p < kPasses; ++p) ++hist[static_cast<std::size_t>(p)][(r.k >> (p * kBits)) & (kBuckets - 1)];
+  tmp.resize(n);
+  SortKey* src = a.data();
+  SortKey* dst = tmp.data();
+  for (int p = 0; p < kPasses; ++p) {
+    auto& h = hist[static_cast<std::size_t>(p)];
+    if (std::find(h.begin(), h.end(), static_cast<std::uint32_t>(n)) != h.end()) continue;  // one digit everywhere
+    std::uint32_t acc = 0;
+    for (auto& c : h) {
+      const std::uint32_t v = c;
+      c = acc;
+      acc += v;
+    }
+    const int shift = p * kBits;
+    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i].k >> shift) & (kBuckets - 1)]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != a.data()) a.swap(tmp);
+}
+
+}  // namespace dmde::worker
