@@ -16,6 +16,7 @@
 
 #include "core/atomic.hpp"
 #include "worker/score_io.hpp"
+#include "worker/score_kernel.hpp"
 #include "worker/score_sort.hpp"
 
 namespace dmde::worker {
@@ -46,7 +47,7 @@ class PhaseTimer {
 };
 
 constexpr int kHistBits = 20;
-constexpr std::size_t kTermBlock = 512;  ///< rows per block of the term loop (its working set stays in L1)
+constexpr std::size_t kCodeBlock = 4096;  ///< rows coded at a time into an int buffer that stays in L1
 constexpr std::int64_t kHistBins = std::int64_t{1} << kHistBits;
 
 std::uint64_t mix64(std::uint64_t z) {
@@ -82,11 +83,13 @@ struct CafBuffers {
 class Scorer {
  public:
   Scorer(const ScoreModel& m, const TableReader& pop, const ScoreOptions& opt)
-      : m_(m), pop_(pop), opt_(opt) {
+      : m_(m), pop_(pop), opt_(opt), terms_(kernel_terms(m.card)) {
     for (const auto& c : m.coding) coders_.emplace_back(c, pop.schema(), pop.path());
     auto& offset_ = st_.class_offset;
     offset_.push_back(0);
-    for (const auto& c : m.coding) offset_.push_back(offset_.back() + c.n_classes);
+    int most = 0;
+    for (const auto& c : m.coding) offset_.push_back(offset_.back() + c.n_classes), most = std::max(most, c.n_classes);
+    code_bytes_ = most <= 256 ? 1 : most <= 65536 ? 2 : 4;
     st_.var_counts.resize(m.coding.size());
     st_.class_counts.assign(static_cast<std::size_t>(offset_.back()), 0);
     st_.score_bins.assign(m.score_cuts.size() + 1, 0);
@@ -133,52 +136,32 @@ class Scorer {
     const auto g = static_cast<std::size_t>(opt_.chunk_rows);
     std::copy_n(ids_.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
     const std::size_t p = coders_.size();
-    codes_.resize(n * p);
-    cell_.resize(std::min(n, kTermBlock));
     {
+      // Input by input over the whole piece (long streams of raw values), through an L1-sized int
+      // buffer into narrow codes: all inputs' codes of the piece then stay in the last-level cache.
       PhaseTimer timer(cpu_, kCode);
-      for (std::size_t k = 0; k < p; ++k) {
-        int* ck = codes_.data() + k * n;
-        coders_[k].apply(raw_.data() + k * g + skip, cnt, ck, st_.var_counts[k]);
-        count_classes(ck, n, static_cast<std::size_t>(coders_[k].coding().n_classes),
-                      st_.class_counts.data() + st_.class_offset[k]);
-      }
+      tmp_.resize(std::min(n, kCodeBlock));
+      narrow_.resize(n * p * code_bytes_);
+      for (std::size_t k = 0; k < p; ++k)
+        for (std::size_t b0 = 0; b0 < n; b0 += kCodeBlock) {
+          const std::size_t bn = std::min(kCodeBlock, n - b0);
+          coders_[k].apply(raw_.data() + k * g + skip + b0, static_cast<std::int64_t>(bn), tmp_.data(), st_.var_counts[k]);
+          count_classes(tmp_.data(), bn, static_cast<std::size_t>(coders_[k].coding().n_classes),
+                        st_.class_counts.data() + st_.class_offset[k]);
+          const std::size_t o = k * n + b0;
+          if (code_bytes_ == 1) std::copy_n(tmp_.data(), bn, narrow_.data() + o);
+          else if (code_bytes_ == 2) std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
+          else std::copy_n(tmp_.data(), bn, reinterpret_cast<int*>(narrow_.data()) + o);
+        }
     }
-    PhaseTimer timer_terms(cpu_, kTerms);
+    PhaseTimer timer(cpu_, kTerms);
+    const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
+    const std::array<double*, 3> contrib{b.contrib[0].data() + at, b.contrib[1].data() + at, b.contrib[2].data() + at};
     double* eta = b.eta.data() + at;
-    std::fill(eta, eta + n, m_.card.intercept);
-    // Term-major within row blocks: each lookup table stays in cache, and so do the block's eta and
-    // running top 3 (values and effect indices, all doubles so that the update vectorizes). Only a
-    // strictly larger contribution displaces one: earlier (lower index) effects win ties.
-    top_.resize(6 * kTermBlock);
-    double* tv = top_.data();  // 3 value rows, then 3 index rows, of kTermBlock each
-    for (std::size_t b0 = 0; b0 < n; b0 += kTermBlock) {
-      const std::size_t bn = std::min(kTermBlock, n - b0);
-      std::fill(tv, tv + 3 * kTermBlock, -std::numeric_limits<double>::infinity());
-      std::fill(tv + 3 * kTermBlock, tv + 6 * kTermBlock, -1.0);
-      for (std::size_t j = 0; j < m_.card.terms.size(); ++j) {
-        const auto& t = m_.card.terms[j];
-        const int* c0 = codes_.data() + static_cast<std::size_t>(t.inputs[0]) * n + b0;
-        const int* cell = c0;
-        if (t.inputs.size() == 2) {
-          const int* c1 = codes_.data() + static_cast<std::size_t>(t.inputs[1]) * n + b0;
-          const int l0 = t.n_levels[0];
-          for (std::size_t i = 0; i < bn; ++i) cell_[i] = c0[i] + l0 * c1[i];
-          cell = cell_.data();
-        }
-        add_term(t.beta.data(), cell, t.reference, static_cast<double>(j), bn, eta + b0, tv);
-      }
-      for (std::size_t k = 0; k < 3; ++k) {  // no k-th effect (fewer than 3 terms): index -1, value 0
-        const double* v = tv + k * kTermBlock;
-        const double* x = tv + (3 + k) * kTermBlock;
-        double* ov = b.contrib[k].data() + at + b0;
-        std::int16_t* ox = b.reason[k].data() + at + b0;
-        for (std::size_t i = 0; i < bn; ++i) {
-          ox[i] = static_cast<std::int16_t>(x[i]);
-          ov[i] = x[i] < 0 ? 0.0 : v[i];
-        }
-      }
-    }
+    const double c0 = m_.card.intercept;
+    if (code_bytes_ == 1) score_rows(terms_, c0, narrow_.data(), n, n, eta, reason, contrib);
+    else if (code_bytes_ == 2) score_rows(terms_, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()), n, n, eta, reason, contrib);
+    else score_rows(terms_, c0, reinterpret_cast<const int*>(narrow_.data()), n, n, eta, reason, contrib);
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
   }
@@ -215,32 +198,6 @@ class Scorer {
     }
     for (; i < n; ++i) ++h[static_cast<std::size_t>(ck[i])];
     for (std::size_t c = 0; c < K; ++c) cc[c] += std::int64_t{h[c]} + h[K + c] + h[2 * K + c] + h[3 * K + c];
-  }
-
-  /// eta += beta[cell]; the running top 3 of (beta[cell] - ref) in `top` (values v0 >= v1 >= v2,
-  /// then their effect indices, rows of kTermBlock). Branch-free selects: an insertion happens
-  /// unpredictably often, and the selects vectorize.
-  static void add_term(const double* beta, const int* cell, double ref, double jj, std::size_t n, double* __restrict eta,
-                       double* __restrict top) {
-    double* __restrict v0 = top;
-    double* __restrict v1 = top + kTermBlock;
-    double* __restrict v2 = top + 2 * kTermBlock;
-    double* __restrict x0 = top + 3 * kTermBlock;
-    double* __restrict x1 = top + 4 * kTermBlock;
-    double* __restrict x2 = top + 5 * kTermBlock;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double v = beta[cell[i]];
-      eta[i] += v;
-      const double c = v - ref;
-      const double a0 = v0[i], a1 = v1[i], a2 = v2[i], y0 = x0[i], y1 = x1[i], y2 = x2[i];
-      const bool g0 = c > a0, g1 = c > a1, g2 = c > a2;  // g0 => g1 => g2
-      v2[i] = g1 ? a1 : (g2 ? c : a2);
-      x2[i] = g1 ? y1 : (g2 ? jj : y2);
-      v1[i] = g0 ? a0 : (g1 ? c : a1);
-      x1[i] = g0 ? y0 : (g1 ? jj : y1);
-      v0[i] = g0 ? c : a0;
-      x0[i] = g0 ? jj : y0;
-    }
   }
 
   /// Ranks, percentiles, flags and the summary of one whole Caf.
@@ -337,9 +294,11 @@ class Scorer {
   std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in raw_ (column k at k * chunk_rows) and ids_
   std::vector<float> raw_;
   std::vector<std::int64_t> ids_;
-  std::vector<int> codes_, cell_;
+  std::vector<KernelTerm> terms_;
+  std::size_t code_bytes_ = 4;     ///< width of a class code in narrow_: 1, 2 or 4 bytes (fewest that fit)
+  std::vector<int> tmp_;
+  std::vector<std::uint8_t> narrow_;
   std::vector<std::uint32_t> h4_;
-  std::vector<double> top_;
 };
 
 }  // namespace
