@@ -51,6 +51,7 @@ secs() { sed -n "s/.* in \([0-9.]*\) s .*/\1/p" "$1" | tail -1; }
 read_s() { mpi "$1" "$dmde" score-fixture --population "$pop" -o "$model" --time-read | sed -n 's/^read_seconds //p'; }
 score() {  # ranks -> internal seconds; peak RSS (kB, largest rank) in $work/rss_$1
   local log=$work/score_np$1.log
+  rm -f "$work/scores_np$1.h5"  # the rename would otherwise pay for dropping last run's file from the page cache
   mpi "$1" /usr/bin/time -f "rss_kb %M" "$dmde" score --model "$model" --population "$pop" -o "$work/scores_np$1.h5" >"$log" 2>&1
   sed -n 's/^rss_kb //p' "$log" | sort -n | tail -1 >"$work/rss_$1"
   secs "$log"

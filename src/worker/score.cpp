@@ -48,6 +48,8 @@ class PhaseTimer {
 
 constexpr int kHistBits = 20;
 constexpr std::size_t kCodeBlock = 4096;  ///< rows coded at a time into an int buffer that stays in L1
+constexpr std::size_t kCompareClasses = 12;  ///< up to this many classes, counted by compares (count_codes)
+static_assert(kCodeBlock < 8160, "count_codes keeps per-byte counters");
 constexpr std::int64_t kHistBins = std::int64_t{1} << kHistBits;
 
 std::uint64_t mix64(std::uint64_t z) {
@@ -146,11 +148,14 @@ class Scorer {
         for (std::size_t b0 = 0; b0 < n; b0 += kCodeBlock) {
           const std::size_t bn = std::min(kCodeBlock, n - b0);
           coders_[k].apply(raw_.data() + k * g + skip + b0, static_cast<std::int64_t>(bn), tmp_.data(), st_.var_counts[k]);
-          count_classes(tmp_.data(), bn, static_cast<std::size_t>(coders_[k].coding().n_classes),
-                        st_.class_counts.data() + st_.class_offset[k]);
+          const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+          std::int64_t* cc = st_.class_counts.data() + st_.class_offset[k];
           const std::size_t o = k * n + b0;
-          if (code_bytes_ == 1) std::copy_n(tmp_.data(), bn, narrow_.data() + o);
-          else if (code_bytes_ == 2) std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
+          if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp_.data(), bn, K, cc);
+          if (code_bytes_ == 1) {
+            std::copy_n(tmp_.data(), bn, narrow_.data() + o);
+            if (K <= kCompareClasses) count_codes(narrow_.data() + o, bn, K, cc);
+          } else if (code_bytes_ == 2) std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
           else std::copy_n(tmp_.data(), bn, reinterpret_cast<int*>(narrow_.data()) + o);
         }
     }
@@ -264,8 +269,9 @@ class Scorer {
       std::uint64_t bits;
       std::memcpy(&bits, &p, sizeof bits);
       chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
-      const auto sb = std::upper_bound(m_.score_cuts.begin(), m_.score_cuts.end(), p, std::less_equal<double>());
-      ++st_.score_bins[static_cast<std::size_t>(sb - m_.score_cuts.begin())];
+      std::size_t sb = 0;  // cuts not >= p (cuts ascending; = upper_bound with <=), without branches
+      for (const double cut : m_.score_cuts) sb += !(p <= cut);
+      ++st_.score_bins[sb];
     }
     r.checksum = chk;
     r.mean = n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();

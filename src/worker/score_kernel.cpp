@@ -116,6 +116,24 @@ void score_rows_t(const std::vector<KernelTerm>& terms, double intercept, const 
 
 }  // namespace
 
+void count_codes(const std::uint8_t* codes, std::size_t n, std::size_t K, std::int64_t* cc) {
+  for (std::size_t c = 0; c < K; ++c) {
+    std::size_t i = 0;
+    std::int64_t s = 0;
+#ifdef __AVX2__
+    const __m256i cv = _mm256_set1_epi8(static_cast<char>(c));
+    __m256i acc = _mm256_setzero_si256();  // per-byte counts: at most 255 vectors before the sum
+    for (; i + 32 <= n; i += 32)
+      acc = _mm256_sub_epi8(acc, _mm256_cmpeq_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + i)), cv));
+    const __m256i sad = _mm256_sad_epu8(acc, _mm256_setzero_si256());
+    s = _mm256_extract_epi64(sad, 0) + _mm256_extract_epi64(sad, 1) + _mm256_extract_epi64(sad, 2) +
+        _mm256_extract_epi64(sad, 3);
+#endif
+    for (; i < n; ++i) s += codes[i] == c;
+    cc[c] += s;
+  }
+}
+
 #define DMDE_SCORE_ROWS(C)                                                                                       \
   void score_rows(const std::vector<KernelTerm>& terms, double intercept, const C* codes, std::size_t stride,        \
                   std::size_t n, double* eta, const std::array<std::int16_t*, 3>& reason,                           \

@@ -38,4 +38,8 @@ void score_rows(const std::vector<KernelTerm>& terms, double intercept, const in
                 std::size_t n, double* eta, const std::array<std::int16_t*, 3>& reason,
                 const std::array<double*, 3>& contrib);
 
+/// cc[c] += number of the n one-byte codes equal to c, for c < K (n < 8160: counters in bytes).
+/// One compare per 32 codes and class: cheaper than a histogram for the few classes of an input.
+void count_codes(const std::uint8_t* codes, std::size_t n, std::size_t K, std::int64_t* cc);
+
 }  // namespace dmde::worker

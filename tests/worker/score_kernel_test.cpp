@@ -87,3 +87,17 @@ TEST(ScoreKernel, FewerTermsThanReasons) {
   check<std::uint8_t>(sc, 21);
   check<int>(sc, 21);
 }
+
+TEST(ScoreKernel, CountCodesMatchesAHistogram) {
+  std::mt19937 rng(3);
+  for (std::size_t n : {0u, 31u, 32u, 100u, 4096u}) {
+    for (std::size_t K : {1u, 5u, 12u}) {
+      std::vector<std::uint8_t> codes(n);
+      for (auto& c : codes) c = static_cast<std::uint8_t>(rng() % K);
+      std::vector<std::int64_t> want(K, 7), got(K, 7);  // counts are added to what is there
+      for (auto c : codes) ++want[c];
+      count_codes(codes.data(), n, K, got.data());
+      EXPECT_EQ(got, want) << "n " << n << " K " << K;
+    }
+  }
+}
