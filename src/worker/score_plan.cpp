@@ -39,6 +39,27 @@ ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int r
     p.caf_segments.push_back(std::move(segs));
   }
   p.owner = balance_groups(p.caf_rows, ranks);
+  // Contiguous shares instead when they balance almost as well: a rank's Cafs then form one run of
+  // the file, read in whole chunks, where interleaved owners make every rank read every chunk
+  // shared with another's Caf (a partial read of a chunked dataset reads the whole chunk).
+  std::vector<std::size_t> order(p.cafs.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return p.caf_segments[a].front().begin < p.caf_segments[b].front().begin;
+  });
+  std::vector<int> contiguous(p.cafs.size());
+  std::vector<std::int64_t> load_c(static_cast<std::size_t>(ranks)), load_l(static_cast<std::size_t>(ranks));
+  std::int64_t start = 0;
+  for (auto c : order) {  // each Caf to the rank whose equal share holds its middle row
+    const auto r = static_cast<int>(std::min<std::int64_t>(
+        ranks - 1, (2 * start + p.caf_rows[c]) * ranks / std::max<std::int64_t>(1, 2 * n_rows)));
+    contiguous[c] = r;
+    load_c[static_cast<std::size_t>(r)] += p.caf_rows[c];
+    load_l[static_cast<std::size_t>(p.owner[c])] += p.caf_rows[c];
+    start += p.caf_rows[c];
+  }
+  const auto max_c = *std::max_element(load_c.begin(), load_c.end()), max_l = *std::max_element(load_l.begin(), load_l.end());
+  if (static_cast<double>(max_c) <= 1.05 * static_cast<double>(max_l)) p.owner = std::move(contiguous);
   return p;
 }
 

@@ -110,8 +110,13 @@ TEST(ScorePlan, GroupedAndInterleavedCafs) {
   EXPECT_TRUE(g.grouped);
   EXPECT_EQ(g.cafs, (std::vector<std::int32_t>{3, 7, 9}));
   EXPECT_EQ(g.caf_rows, (std::vector<std::int64_t>{10, 40, 1}));
-  EXPECT_EQ(g.owner, (std::vector<int>{1, 0, 1}));  // LPT: 40 -> rank 0, 10 -> rank 1, 1 -> rank 1
+  EXPECT_EQ(g.owner, (std::vector<int>{1, 0, 1}));  // 40 -> rank 0, 10 and 1 -> rank 1 (LPT and contiguous agree)
   EXPECT_EQ(g.cafs_of(1), (std::vector<std::size_t>{0, 2}));
+  // Equal Cafs: contiguous shares (as balanced as LPT, one run per rank) rather than LPT's round robin.
+  EXPECT_EQ(make_plan({{1, 0, 10}, {2, 10, 20}, {3, 20, 30}, {4, 30, 40}, {5, 40, 50}, {6, 50, 60}}, 60, 3).owner,
+            (std::vector<int>{0, 0, 1, 1, 2, 2}));
+  // 30, 40, 30 on 2 ranks: contiguous shares would be 70/30, LPT's 40/60 wins.
+  EXPECT_EQ(make_plan({{1, 0, 30}, {2, 30, 70}, {3, 70, 100}}, 100, 2).owner, (std::vector<int>{1, 0, 1}));
   // A rank's Cafs come in file order (consecutive Cafs share the chunks read for them).
   EXPECT_EQ(make_plan({{9, 0, 1}, {3, 1, 41}, {7, 41, 51}}, 51, 1).cafs_of(0), (std::vector<std::size_t>{2, 0, 1}));
   const auto i = make_plan({{1, 0, 2}, {2, 2, 3}, {1, 3, 5}}, 5, 3);
