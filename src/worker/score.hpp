@@ -57,7 +57,7 @@ struct ScorePlan {
   std::int64_t n_rows = 0;
   std::vector<std::int32_t> cafs;      ///< distinct Caf codes present, ascending
   std::vector<std::int64_t> caf_rows;  ///< rows of each Caf
-  std::vector<int> owner;              ///< rank scoring each Caf (LPT balance of rows)
+  std::vector<int> owner;              ///< rank scoring each Caf: contiguous shares in file order, or LPT when those balance > 5% worse
   std::vector<std::vector<Segment>> caf_segments;  ///< each Caf's runs, in file order
   bool grouped = true;                 ///< every Caf is one run
   bool ids_increasing = false;         ///< /id strictly increasing in file order (so no duplicates anywhere)

@@ -1,5 +1,6 @@
 // The scoring plan: runs of /caf, rows per Caf, Cafs balanced over ranks by row count.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -71,19 +72,23 @@ ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t ch
       const std::int64_t n = pop.schema().n_rows;
       std::vector<Segment> runs;
       bool increasing = true;
-      std::int64_t last = 0;
+      std::int64_t last = std::numeric_limits<std::int64_t>::min();
+      // Run ends and the id order in tight loops (branch only where the Caf changes: rarely).
       for (std::int64_t off = 0; off < n; off += chunk_rows) {
         const std::int64_t cnt = std::min(chunk_rows, n - off);
         const auto caf = pop.read_caf(off, cnt);
         const auto id = pop.read_id(off, cnt);
+        std::int32_t cur = runs.empty() ? caf[0] : runs.back().caf;
+        if (runs.empty()) runs.push_back({cur, 0, 0});
         for (std::int64_t i = 0; i < cnt; ++i) {
           const auto c = caf[static_cast<std::size_t>(i)];
-          if (!runs.empty() && runs.back().caf == c) ++runs.back().end;
-          else runs.push_back({c, off + i, off + i + 1});
-          const auto d = id[static_cast<std::size_t>(i)];
-          increasing = increasing && (off + i == 0 || d > last);
-          last = d;
+          if (c != cur) runs.back().end = off + i, runs.push_back({c, off + i, 0}), cur = c;
         }
+        runs.back().end = off + cnt;
+        bool up = id[0] > last || off == 0;
+        for (std::size_t i = 1; i < id.size(); ++i) up &= id[i] > id[i - 1];
+        increasing = increasing && up;
+        last = id.back();
       }
       plan = make_plan(runs, n, comm.size());
       plan.ids_increasing = increasing;
