@@ -78,6 +78,11 @@ double loglik(const Eigen::VectorXd& eta, Eigen::Ref<const Eigen::VectorXd> y, c
 
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
                          Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt) {
+  return fit_logistic(X, y, w_in, opt, CrossProduct{});
+}
+
+LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
+                         Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt, const CrossProduct& xvx) {
   const Eigen::Index n = X.rows(), p = X.cols();
   if (y.size() != n)
     throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " + std::to_string(n));
@@ -102,7 +107,7 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
 
   // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
   const double v0 = ybar * (1 - ybar);
-  Eigen::MatrixXd H0 = weighted_crossprod(X, w);
+  Eigen::MatrixXd H0 = xvx ? xvx(w) : weighted_crossprod(X, w);
   f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0, a = 0; j < p; ++j) {
@@ -137,7 +142,13 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
       llt.compute(H0);
       first = false;
     } else {
-      llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+      const Eigen::VectorXd v = (w.array() * mu.array() * (1 - mu.array())).matrix();
+      if (!xvx)
+        llt.compute(weighted_crossprod(Xr, v));
+      else if (f.aliased.empty())
+        llt.compute(xvx(v));
+      else
+        llt.compute(xvx(v)(keep, keep));
     }
     have_info = llt.info() == Eigen::Success;
   };
