@@ -128,11 +128,15 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   d.n_missing = n - static_cast<Eigen::Index>(d.rows.size());
   const auto m = static_cast<Eigen::Index>(d.rows.size());
 
+  // Row-selected copies only of the variables coded through Coded (classes, interaction factors);
+  // a numeric main effect goes straight from raw into X below.
   std::map<std::string, Eigen::VectorXd> kept;
-  for (const auto& v : used) {
-    const Eigen::Index j = var_index[v];
-    kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
-  }
+  for (const auto& e : effects)
+    for (const auto& v : e.vars) {
+      if (kept.count(v) || (e.vars.size() == 1 && !class_of.count(v))) continue;
+      const Eigen::Index j = var_index[v];
+      kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
+    }
   // Observed levels of each CLASS variable used (SAS drops levels absent from the analysis rows).
   std::map<std::string, std::size_t> class_pos;
   for (const auto& v : used) {
@@ -159,14 +163,25 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
     return code_variable(kept[v], class_pos.count(v) ? &d.classes[class_pos[v]] : nullptr);
   };
 
+  // Coded blocks (one column: a numeric main effect, read from raw when X is filled).
   std::vector<Eigen::MatrixXd> blocks;
+  std::vector<Eigen::Index> raw_col;  // per block: raw column of a numeric main effect, else -1
   if (intercept) {
     blocks.push_back(Eigen::MatrixXd::Ones(m, 1));
+    raw_col.push_back(-1);
     d.effects.push_back("Intercept");
     d.col_effect.push_back("Intercept");
     d.col_level.push_back("");
   }
   for (const auto& e : effects) {
+    if (e.vars.size() == 1 && !class_of.count(e.vars[0])) {
+      d.effects.push_back(e.name());
+      d.col_effect.push_back(e.name());
+      d.col_level.push_back("");
+      blocks.emplace_back(0, 1);
+      raw_col.push_back(var_index[e.vars[0]]);
+      continue;
+    }
     Coded a = coded(e.vars[0]);
     if (e.vars.size() == 2) {
       // SAS order for A*B: A's levels vary slowest.
@@ -188,6 +203,7 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
       d.col_level.push_back(l);
     }
     blocks.push_back(std::move(a.cols));
+    raw_col.push_back(-1);
   }
   Eigen::Index p = 0;
   for (const auto& b : blocks) {
@@ -196,7 +212,14 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   }
   d.block.push_back(p);
   d.X.resize(m, p);
-  for (std::size_t k = 0; k < blocks.size(); ++k) d.X.middleCols(d.block[k], blocks[k].cols()) = blocks[k];
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    if (raw_col[k] < 0)
+      d.X.middleCols(d.block[k], blocks[k].cols()) = blocks[k];
+    else if (m == n)
+      d.X.col(d.block[k]) = raw.col(raw_col[k]);
+    else
+      d.X.col(d.block[k]) = raw.col(raw_col[k])(d.rows);
+  }
   return d;
 }
 
