@@ -87,9 +87,9 @@ struct Packing {
   }
 };
 
-// Joint values per group, bounded so that one group pair's table (16 x 32 doubles, 4 KB, times the
+// Joint values per group, bounded so that one group pair's table (32 x 32 doubles, 8 KB, times the
 // copies below) stays in L1 while the rows stream through it.
-constexpr int kCandidateCap = 16;
+constexpr int kCandidateCap = 32;
 constexpr int kModelCap = 32;
 // Interleaved copies of a table: consecutive rows often hit the same cell, and one copy would
 // chain every such add through store-to-load forwarding.
