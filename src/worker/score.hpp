@@ -30,7 +30,8 @@
 // fast path, interleaved files are scored correctly with one read per run and independent writes
 // (collective rounds, ScoreOptions::collective_writes, need grouped files).
 // Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf), one chunk of inputs
-// (chunk_rows x inputs x 8 bytes) and the 8 MB histogram, whatever the population size.
+// (chunk_rows x inputs x (4 + 1..4) bytes: raw floats and class codes) and the 8 MB histogram, whatever
+// the population size.
 #include <cstdint>
 #include <string>
 #include <vector>
