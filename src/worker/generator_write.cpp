@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <future>
 
 #include "worker/generator.hpp"
 #include "worker/partition.hpp"
@@ -19,6 +21,16 @@ std::string caf_meta() {
   }
   return s;
 }
+
+/// One generated block of rows, ready to write.
+struct Block {
+  std::int64_t begin = 0;
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> caf;
+  Eigen::VectorXd weight;
+  Eigen::MatrixXf X;
+  Eigen::MatrixXd out;
+};
 
 }  // namespace
 
@@ -44,19 +56,26 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   wopt.chunk_rows = static_cast<hsize_t>(std::min(spec.chunk_rows, spec.rows));
   TableWriter w(comm, spec.output, s, wopt);
   const auto mine = block_range(spec.rows, comm.rank(), comm.size());
-  std::vector<std::int64_t> id;
-  std::vector<std::int32_t> caf;
-  Eigen::VectorXd weight;
-  Eigen::MatrixXf X;
-  Eigen::MatrixXd out;
-  if (spec.learning) (void)gen.truth();  // solve once, before the loop
-  for (std::int64_t b = mine.begin; b < mine.end; b += spec.chunk_rows) {
+  if (spec.learning) (void)gen.truth();  // solve once, before the loop (the compute thread only reads it)
+  // Double buffering: a helper thread generates block k+1 while this thread writes block k, so
+  // the time approaches max(compute, write) instead of their sum. Only this (main) thread calls
+  // HDF5/MPI (MPI_THREAD_FUNNELED); the generator is a pure function of the row range.
+  const auto make = [&](std::int64_t b, Block& k) {
+    k.begin = b;
     const std::int64_t e = std::min(mine.end, b + spec.chunk_rows);
-    gen.fill_keys(b, e, id, caf, weight);
-    gen.fill(b, e, cols, X);
-    if (spec.learning) gen.fill_outcomes(b, e, out);
-    else out.resize(e - b, 0);
-    w.write_rows(b, id, caf, weight, out, X);
+    gen.fill_keys(b, e, k.id, k.caf, k.weight);
+    gen.fill(b, e, cols, k.X);
+    if (spec.learning) gen.fill_outcomes(b, e, k.out);
+    else k.out.resize(e - b, 0);
+  };
+  Block buf[2];  // reused: no fresh pages to fault in per block
+  std::future<void> next;
+  if (mine.begin < mine.end) next = std::async(std::launch::async, make, mine.begin, std::ref(buf[0]));
+  for (std::int64_t b = mine.begin, k = 0; b < mine.end; b += spec.chunk_rows, k ^= 1) {
+    next.get();
+    if (b + spec.chunk_rows < mine.end) next = std::async(std::launch::async, make, b + spec.chunk_rows, std::ref(buf[k ^ 1]));
+    const Block& cur = buf[k];
+    w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out, cur.X);
   }
   w.commit();
   return gen;
