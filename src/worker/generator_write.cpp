@@ -1,7 +1,10 @@
 // Parallel writing of a generated table, and the truth report of a learning table.
 #include <nlohmann/json.hpp>
 
+#include <sched.h>
+
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <future>
 
@@ -34,6 +37,15 @@ struct Block {
 
 }  // namespace
 
+int generator_threads() {
+  // The CPUs this process may run on (mpirun/srun binding), minus none: the writing thread mostly
+  // waits on the kernel. Capped to bound memory (one block buffer per thread).
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  return std::clamp(n, 1, 8);
+}
+
 Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   Generator gen(spec.seed, spec.learning ? Domain::Learning : Domain::Population, spec.rows, spec.vars);
   const auto& cat = gen.catalogue();
@@ -57,9 +69,10 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   TableWriter w(comm, spec.output, s, wopt);
   const auto mine = block_range(spec.rows, comm.rank(), comm.size());
   if (spec.learning) (void)gen.truth();  // solve once, before the loop (the compute thread only reads it)
-  // Double buffering: a helper thread generates block k+1 while this thread writes block k, so
-  // the time approaches max(compute, write) instead of their sum. Only this (main) thread calls
-  // HDF5/MPI (MPI_THREAD_FUNNELED); the generator is a pure function of the row range.
+  // Pipelining: helper threads generate the next blocks while this thread writes the current one,
+  // so the time approaches max(compute, write) instead of their sum. Only this (main) thread calls
+  // HDF5/MPI (MPI_THREAD_FUNNELED); the generator is a pure function of the row range, so the
+  // bits do not depend on which thread made a block.
   const auto make = [&](std::int64_t b, Block& k) {
     k.begin = b;
     const std::int64_t e = std::min(mine.end, b + spec.chunk_rows);
@@ -68,13 +81,21 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
     if (spec.learning) gen.fill_outcomes(b, e, k.out);
     else k.out.resize(e - b, 0);
   };
-  Block buf[2];  // reused: no fresh pages to fault in per block
-  std::future<void> next;
-  if (mine.begin < mine.end) next = std::async(std::launch::async, make, mine.begin, std::ref(buf[0]));
-  for (std::int64_t b = mine.begin, k = 0; b < mine.end; b += spec.chunk_rows, k ^= 1) {
-    next.get();
-    if (b + spec.chunk_rows < mine.end) next = std::async(std::launch::async, make, b + spec.chunk_rows, std::ref(buf[k ^ 1]));
-    const Block& cur = buf[k];
+  const auto threads = static_cast<std::size_t>(spec.threads > 0 ? spec.threads : generator_threads());
+  std::vector<Block> buf(threads + 1);  // ring, reused: no fresh pages to fault in per block
+  std::deque<std::future<void>> inflight;  // after buf: destroyed (waited for) first
+  std::int64_t next = mine.begin;
+  std::size_t launched = 0;
+  const auto launch = [&] {
+    inflight.push_back(std::async(std::launch::async, make, next, std::ref(buf[launched++ % buf.size()])));
+    next += spec.chunk_rows;
+  };
+  while (inflight.size() < threads && next < mine.end) launch();
+  for (std::size_t k = 0; !inflight.empty(); ++k) {
+    inflight.front().get();
+    inflight.pop_front();
+    if (next < mine.end) launch();  // slot (k + threads) mod (threads + 1): never block k's
+    const Block& cur = buf[k % buf.size()];
     w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out, cur.X);
   }
   w.commit();
