@@ -73,9 +73,12 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   // so the time approaches max(compute, write) instead of their sum. Only this (main) thread calls
   // HDF5/MPI (MPI_THREAD_FUNNELED); the generator is a pure function of the row range, so the
   // bits do not depend on which thread made a block.
+  // Blocks follow the file's chunk grid (a rank's first block may be shorter): each column write
+  // is then whole chunks, not two partial ones.
+  const auto block_end = [&](std::int64_t b) { return std::min(mine.end, (b / spec.chunk_rows + 1) * spec.chunk_rows); };
   const auto make = [&](std::int64_t b, Block& k) {
     k.begin = b;
-    const std::int64_t e = std::min(mine.end, b + spec.chunk_rows);
+    const std::int64_t e = block_end(b);
     gen.fill_keys(b, e, k.id, k.caf, k.weight);
     gen.fill(b, e, cols, k.X);
     if (spec.learning) gen.fill_outcomes(b, e, k.out);
@@ -88,7 +91,7 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   std::size_t launched = 0;
   const auto launch = [&] {
     inflight.push_back(std::async(std::launch::async, make, next, std::ref(buf[launched++ % buf.size()])));
-    next += spec.chunk_rows;
+    next = block_end(next);
   };
   while (inflight.size() < threads && next < mine.end) launch();
   for (std::size_t k = 0; !inflight.empty(); ++k) {
