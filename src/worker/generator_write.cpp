@@ -2,12 +2,14 @@
 #include <nlohmann/json.hpp>
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <deque>
 #include <functional>
 #include <future>
 
+#include "core/log.hpp"
 #include "worker/generator.hpp"
 #include "worker/partition.hpp"
 
@@ -37,13 +39,19 @@ struct Block {
 
 }  // namespace
 
-int generator_threads() {
-  // The CPUs this process may run on (mpirun/srun binding), minus none: the writing thread mostly
-  // waits on the kernel. Capped to bound memory (one block buffer per thread).
+int generator_threads(const Comm& comm) {
+  // The CPUs this rank may run on (its mpirun/srun binding), shared with the ranks of the same host
+  // bound to the same CPUs (all of them under --bind-to none); capped to bound memory (one block
+  // buffer per thread). The writing thread mostly waits on the kernel, so it is not counted.
   cpu_set_t set;
   CPU_ZERO(&set);
-  const int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-  return std::clamp(n, 1, 8);
+  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::string key = std::string(host) + '\n' + std::string(reinterpret_cast<const char*>(&set), sizeof set);
+  const auto all = comm.allgather(key);
+  const auto sharing = std::max<std::ptrdiff_t>(1, std::count(all.begin(), all.end(), key));
+  return std::clamp(cpus / static_cast<int>(sharing), 1, 8);
 }
 
 Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
@@ -84,7 +92,8 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
     if (spec.learning) gen.fill_outcomes(b, e, k.out);
     else k.out.resize(e - b, 0);
   };
-  const auto threads = static_cast<std::size_t>(spec.threads > 0 ? spec.threads : generator_threads());
+  const auto threads = static_cast<std::size_t>(spec.threads > 0 ? spec.threads : generator_threads(comm));
+  spdlog::debug("generate: {} generating thread(s) beside the writing one", threads);
   std::vector<Block> buf(threads + 1);  // ring, reused: no fresh pages to fault in per block
   std::deque<std::future<void>> inflight;  // after buf: destroyed (waited for) first
   std::int64_t next = mine.begin;
