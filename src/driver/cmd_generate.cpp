@@ -5,6 +5,8 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -59,6 +61,18 @@ struct GenerateParams {
       }
       if (selected.empty()) throw InputError("--select file " + select + " names no variable");
     }
+    // The defaults (13.8 M dossiers x 1,700 float32 variables, ~94 GB) can exceed the disk: refuse
+    // up front rather than fail hours later with a partial file.
+    const double cols = selected.empty() ? vars : static_cast<double>(selected.size());
+    const double need = static_cast<double>(rows) * (cols * (learning ? 8.0 : 4.0) + 64.0);
+    std::error_code ec;
+    const auto dir = std::filesystem::absolute(output).parent_path();
+    const auto space = std::filesystem::space(dir, ec);
+    if (!ec && need > static_cast<double>(space.available))
+      throw InputError(fmt::format("the output needs about {:.1f} GB ({} rows x {} variables) but {} has {:.1f} GB free; "
+                                   "use --vars or --select for the model's variables",
+                                   need / 1e9, rows, static_cast<long long>(cols), dir.string(),
+                                   static_cast<double>(space.available) / 1e9));
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
