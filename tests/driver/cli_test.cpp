@@ -49,6 +49,17 @@ TEST(Cli, FailedImportLeavesNoOutput) {
   EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
 }
 
+// A population larger than the free disk space is refused before anything is written.
+TEST(Cli, PopulationLargerThanTheDiskIsRefused) {
+  const auto out = tmp("cli_huge_pop.h5");
+  std::filesystem::remove(out);
+  auto r = run_dmde(2, "generate population --rows 1000000000000 --vars 100 -o " + out);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("GB free"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  EXPECT_FALSE(std::filesystem::exists(out + ".partial"));
+}
+
 TEST(Cli, UnknownOptionIsAUsageError) {
   auto r = run_dmde(1, "import --no-such-option");
   EXPECT_NE(r.code, 0);
