@@ -99,8 +99,12 @@ class Scorer {
   }
   ScoreTallies& state() { return st_; }
   PhaseSeconds& cpu() { return cpu_; }
-  /// This rank's rows as maximal contiguous runs, ascending: a block read never goes past one.
-  void set_runs(std::vector<Segment> runs) { runs_ = std::move(runs); }
+  /// This rank's rows as maximal contiguous runs, ascending (a block read never goes past one), and
+  /// the first rows of its Caf segments, ascending (where a block's parts begin).
+  void set_runs(std::vector<Segment> runs, std::vector<std::int64_t> starts) {
+    runs_ = std::move(runs);
+    starts_ = std::move(starts);
+  }
 
   /// Scores every row of one Caf into `b` and fills its summary.
   void score_caf(const std::vector<Segment>& segs, std::int64_t rows, CafBuffers& b) {
@@ -133,60 +137,112 @@ class Scorer {
  private:
   void score_chunk(std::int64_t off, std::int64_t cnt, CafBuffers& b, std::size_t at) {
     const auto n = static_cast<std::size_t>(cnt);
-    load(off, cnt);
+    const Part* part = load(off, cnt);
+    for (std::size_t k = 0; k < coders_.size(); ++k) {  // the piece's counts join its Caf's now
+      auto& v = st_.var_counts[k];
+      const auto& c = part->counts[k];
+      v.missing += c.missing, v.nonfinite += c.nonfinite, v.out_of_range += c.out_of_range, v.unseen += c.unseen;
+    }
+    for (std::size_t c = 0; c < part->classes.size(); ++c) st_.class_counts[c] += part->classes[c];
     const auto skip = static_cast<std::size_t>(off - lo_);
     const auto g = static_cast<std::size_t>(opt_.chunk_rows);
     std::copy_n(ids_.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
-    const std::size_t p = coders_.size();
-    {
-      // Input by input over the whole piece (long streams of raw values), through an L1-sized int
-      // buffer into narrow codes: all inputs' codes of the piece then stay in the last-level cache.
-      PhaseTimer timer(cpu_, kCode);
-      tmp_.resize(std::min(n, kCodeBlock));
-      narrow_.resize(n * p * code_bytes_);
-      for (std::size_t k = 0; k < p; ++k)
-        for (std::size_t b0 = 0; b0 < n; b0 += kCodeBlock) {
-          const std::size_t bn = std::min(kCodeBlock, n - b0);
-          coders_[k].apply(raw_.data() + k * g + skip + b0, static_cast<std::int64_t>(bn), tmp_.data(), st_.var_counts[k]);
-          const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
-          std::int64_t* cc = st_.class_counts.data() + st_.class_offset[k];
-          const std::size_t o = k * n + b0;
-          if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp_.data(), bn, K, cc);
-          if (code_bytes_ == 1) {
-            std::copy_n(tmp_.data(), bn, narrow_.data() + o);
-            if (K <= kCompareClasses) count_codes(narrow_.data() + o, bn, K, cc);
-          } else if (code_bytes_ == 2) std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
-          else std::copy_n(tmp_.data(), bn, reinterpret_cast<int*>(narrow_.data()) + o);
-        }
-    }
     PhaseTimer timer(cpu_, kTerms);
     const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
     const std::array<double*, 3> contrib{b.contrib[0].data() + at, b.contrib[1].data() + at, b.contrib[2].data() + at};
     double* eta = b.eta.data() + at;
     const double c0 = m_.card.intercept;
-    if (code_bytes_ == 1) score_rows(terms_, c0, narrow_.data(), n, n, eta, reason, contrib);
-    else if (code_bytes_ == 2) score_rows(terms_, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()), n, n, eta, reason, contrib);
-    else score_rows(terms_, c0, reinterpret_cast<const int*>(narrow_.data()), n, n, eta, reason, contrib);
+    if (code_bytes_ == 1) score_rows(terms_, c0, narrow_.data() + skip, g, n, eta, reason, contrib);
+    else if (code_bytes_ == 2)
+      score_rows(terms_, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
+    else score_rows(terms_, c0, reinterpret_cast<const int*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
   }
 
-  /// Makes rows [off, off + cnt) of the inputs and ids available in raw_/ids_ from row lo_. Reads
-  /// whole pieces of the grid of chunk_rows rows (the file's chunks when dmde wrote it), up to the
-  /// end of this rank's run: one read per column per chunk, however small the Cafs (a partial
-  /// read of a chunked dataset costs the whole chunk).
-  void load(std::int64_t off, std::int64_t cnt) {
-    if (off >= lo_ && off + cnt <= hi_) return;
-    PhaseTimer timer(cpu_, kRead);
+  /// Rows of a loaded block between two of this rank's Caf starts, with their coding and class
+  /// counts, added to the tallies when scoring reaches them (per-Caf summaries).
+  struct Part {
+    std::int64_t begin = 0, end = 0;
+    std::vector<CodingCounts> counts;   ///< per input
+    std::vector<std::int64_t> classes;  ///< per input class, as ScoreTallies::class_counts
+  };
+
+  /// Makes rows [off, off + cnt) available as ids_ and class codes in narrow_ (input k's codes at
+  /// k * chunk_rows, from row lo_) and returns their Part. Reads whole pieces of the grid of
+  /// chunk_rows rows (the file's chunks when dmde wrote it), up to the end of this rank's run: one
+  /// read per column per chunk, however small the Cafs (a partial read of a chunked dataset costs
+  /// the whole chunk). Each column is coded right after its read, while it is still in cache.
+  const Part* load(std::int64_t off, std::int64_t cnt) {
+    auto find = [&]() -> const Part* {
+      for (const auto& pt : parts_)
+        if (pt.begin == off && pt.end == off + cnt) return &pt;
+      return nullptr;
+    };
+    if (off >= lo_ && off + cnt <= hi_)
+      if (const Part* pt = find()) return pt;
+    // Normally a block reaches the grid or the run's end; a piece that would not be one of its parts
+    // (never, with pieces cut at the grid and at Caf starts) gets a block of its own.
+    for (bool exact : {false, true}) {
+      read_block(off, cnt, exact);
+      if (const Part* pt = find()) return pt;
+    }
+    throw Error("scoring: rows " + std::to_string(off) + "+" + std::to_string(cnt) + " not found in their block");
+  }
+
+  void read_block(std::int64_t off, std::int64_t cnt, bool exact) {
     const std::int64_t g = opt_.chunk_rows;
     auto run = std::upper_bound(runs_.begin(), runs_.end(), off, [](std::int64_t o, const Segment& s) { return o < s.begin; });
     const std::int64_t run_end = run == runs_.begin() ? off + cnt : std::max(off + cnt, std::prev(run)->end);
     lo_ = off;
-    hi_ = std::min((off / g + 1) * g, run_end);
-    raw_.resize(static_cast<std::size_t>(g) * coders_.size());
-    ids_ = pop_.read_id(lo_, hi_ - lo_);
-    for (std::size_t k = 0; k < coders_.size(); ++k)
-      pop_.read_var(coders_[k].coding().variable, lo_, hi_ - lo_, raw_.data() + k * static_cast<std::size_t>(g));
+    hi_ = exact ? off + cnt : std::min((off / g + 1) * g, run_end);
+    parts_.clear();
+    const std::size_t p = coders_.size();
+    auto add_part = [&](std::int64_t b0, std::int64_t e0) {
+      Part pt;
+      pt.begin = b0, pt.end = e0;
+      pt.counts.assign(p, CodingCounts{});
+      pt.classes.assign(st_.class_counts.size(), 0);
+      parts_.push_back(std::move(pt));
+    };
+    std::int64_t from = lo_;
+    for (auto it = std::upper_bound(starts_.begin(), starts_.end(), lo_); it != starts_.end() && *it < hi_; ++it)
+      add_part(from, *it), from = *it;
+    add_part(from, hi_);
+
+    const auto m = static_cast<std::size_t>(hi_ - lo_);
+    col_.resize(m);
+    tmp_.resize(std::min(m, kCodeBlock));
+    narrow_.resize(static_cast<std::size_t>(g) * p * code_bytes_);
+    {
+      PhaseTimer timer(cpu_, kRead);
+      ids_ = pop_.read_id(lo_, hi_ - lo_);
+    }
+    for (std::size_t k = 0; k < p; ++k) {
+      {
+        PhaseTimer timer(cpu_, kRead);
+        pop_.read_var(coders_[k].coding().variable, lo_, hi_ - lo_, col_.data());
+      }
+      PhaseTimer timer(cpu_, kCode);
+      const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+      for (auto& pt : parts_)
+        for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
+          const auto i0 = static_cast<std::size_t>(r0 - lo_);
+          const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
+          coders_[k].apply(col_.data() + i0, static_cast<std::int64_t>(bn), tmp_.data(), pt.counts[k]);
+          std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
+          const std::size_t o = k * static_cast<std::size_t>(g) + i0;
+          if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp_.data(), bn, K, cc);
+          if (code_bytes_ == 1) {
+            std::copy_n(tmp_.data(), bn, narrow_.data() + o);
+            if (K <= kCompareClasses) count_codes(narrow_.data() + o, bn, K, cc);
+          } else if (code_bytes_ == 2) {
+            std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
+          } else {
+            std::copy_n(tmp_.data(), bn, reinterpret_cast<int*>(narrow_.data()) + o);
+          }
+        }
+    }
   }
 
   /// cc[c] += number of codes equal to c (codes in [0, K)). Four interleaved sub-histograms: a
@@ -297,8 +353,10 @@ class Scorer {
   std::vector<SortKey> keys_, sort_tmp_;
   std::vector<std::uint32_t> order_;
   std::vector<Segment> runs_;
-  std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in raw_ (column k at k * chunk_rows) and ids_
-  std::vector<float> raw_;
+  std::vector<std::int64_t> starts_;
+  std::vector<Part> parts_;
+  std::vector<float> col_;
+  std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in narrow_ and ids_
   std::vector<std::int64_t> ids_;
   std::vector<KernelTerm> terms_;
   std::size_t code_bytes_ = 4;     ///< width of a class code in narrow_: 1, 2 or 4 bytes (fewest that fit)
@@ -342,10 +400,13 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   }
   std::sort(runs.begin(), runs.end(), [](const Segment& a, const Segment& b) { return a.begin < b.begin; });
   std::vector<Segment> merged;
-  for (const auto& r : runs)
+  std::vector<std::int64_t> starts;
+  for (const auto& r : runs) {
+    starts.push_back(r.begin);
     if (!merged.empty() && merged.back().end == r.begin) merged.back().end = r.end;
     else merged.push_back(r);
-  scorer.set_runs(std::move(merged));
+  }
+  scorer.set_runs(std::move(merged), std::move(starts));
   const std::int64_t rounds = out.collective() ? comm.allreduce_max(my_writes) : my_writes;
 
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.

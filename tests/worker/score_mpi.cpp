@@ -289,6 +289,28 @@ TEST(ScoreMpi, IdenticalToOneRankAndInterleavedFileAndReasonsSum) {
     const double base = m.card.baseline();
     for (std::size_t i = 0; i < a.id.size(); ++i)
       EXPECT_NEAR(base + a.contrib[0][i] + a.contrib[1][i] + a.contrib[2][i], a.eta[i], 1e-12);
+    // Per-Caf coding counts: the same at any rank count and in the interleaved file, and the
+    // unseen level counted in the Caf of its row.
+    auto fc = h5::File::open(outi);
+    for (const char* name : {"caf_summary/unseen", "caf_summary/missing", "caf_summary/out_of_range", "caf_summary/nonfinite"}) {
+      EXPECT_EQ(fa.dataset(name).read_all<std::int64_t>(), fb.dataset(name).read_all<std::int64_t>()) << name;
+      EXPECT_EQ(fa.dataset(name).read_all<std::int64_t>(), fc.dataset(name).read_all<std::int64_t>()) << name;
+    }
+    {
+      const Table t = make_population(false);
+      const auto cafs = fa.dataset("caf_summary/caf").read_all<std::int32_t>();
+      const auto unseen = fa.dataset("caf_summary/unseen").read_all<std::int64_t>();
+      std::int64_t total = 0;
+      for (std::size_t k = 0; k < cafs.size(); ++k) {
+        std::int64_t want = 0;
+        for (Eigen::Index r = 0; r < t.X.rows(); ++r) want += t.caf[static_cast<std::size_t>(r)] == cafs[k] && t.X(r, 1) == 1.0;
+        EXPECT_EQ(unseen[k], want) << "Caf " << cafs[k];
+        total += want;
+      }
+      EXPECT_GT(total, 0);
+    }
+    EXPECT_TRUE(same_bits(fa.dataset("drift/class_share_tonight").read_all<double>(),
+                          fc.dataset("drift/class_share_tonight").read_all<double>()));
     // The interleaved file: same results per dossier id, at the rows where each id sits.
     std::vector<std::size_t> at(c.id.size());
     for (std::size_t i = 0; i < c.id.size(); ++i)
