@@ -48,17 +48,21 @@ std::pair<VarReport, model::VariableTransform> prepare_one(const VarInfo& v, Eig
     r.reason = "too little variation";
     return {r, t};
   }
-  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt, &order)
-                                 : model::group_levels(v.name, x, v.levels, y, w, opt);
+  model::BinningInfo info;
+  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt, &order, &info)
+                                 : model::group_levels(v.name, x, v.levels, y, w, opt, &info);
   r.n_classes = t.n_classes();
   r.classes = join_labels(t.labels);
   Eigen::VectorXi codes(x.size());
   t.apply(x, codes);
   const auto link = model::target_link(codes, t.n_classes(), y, w);
   r.chi2 = link.chi2, r.df = link.df, r.pvalue = link.pvalue, r.iv = link.iv;
+  // The classes were chosen to separate the target: the test is adjusted for that search (CHAID),
+  // else most noise variables look significant.
+  r.pvalue_adj = std::min(1.0, link.pvalue * info.multiplier);
   if (t.n_classes() < 2) r.reason = "one class left after supervised merging";
-  else if (link.pvalue > opt.max_pvalue) r.reason = "weak link with target (p-value)";
-  else if (link.iv < opt.min_iv) r.reason = "weak link with target (information value)";
+  else if (r.pvalue_adj > opt.max_pvalue) r.reason = "weak link with target (p-value)";
+  else if (link.iv < opt.min_iv && r.pvalue_adj > opt.strong_pvalue) r.reason = "weak link with target (information value)";
   return {r, t};
 }
 
