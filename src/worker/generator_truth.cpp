@@ -76,7 +76,7 @@ std::vector<Effect> base_effects() {
       E("holder under 30", "age_resp", "lt", 30, 0.8),
       E("commune unemployment rate", "tx_chomage_com", "linear", 0, 0.03),
       E("moves 18m (capped at 3)", "nb_demenag_18m", "min", 3, 0.15),
-      E("e-mails 12m (capped at 20)", "nb_mail_12m", "min", 20, 0.08),
+      E("e-mails 12m (capped at 20)", "nb_mail_12m", "min", 20, 0.12),
       I("single parent x recent separation", "isole_parent", "gt", 0.5, "sep_recente_18m", "gt", 0.5, 0.3),
       I("unemployed x log RSA", "chomeur_resp", "gt", 0.5, "mt_rsa_moy12m", "log1p", 0, 0.04),
       I("child 19+ x family allowances", "nb_enf_19plus", "gt", 0.5, "mt_af_moy12m", "gt", 0, 0.3),
