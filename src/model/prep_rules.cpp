@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -140,14 +142,47 @@ std::vector<int> best_binary_split(const std::vector<Bin>& bins, double min_weig
 }
 
 std::vector<Eigen::Index> observed_order(Eigen::Ref<const Eigen::VectorXd> x) {
-  // Sorting (value, index) pairs in place is much faster than an indirect index sort.
-  std::vector<std::pair<double, Eigen::Index>> v;
-  v.reserve(static_cast<std::size_t>(x.size()));
-  for (Eigen::Index i = 0; i < x.size(); ++i)
-    if (!std::isnan(x[i])) v.emplace_back(x[i], i);
-  std::sort(v.begin(), v.end());
-  std::vector<Eigen::Index> o(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) o[i] = v[i].second;
+  // LSD radix sort of order-preserving 64-bit keys, 11 bits a pass: stable, so ties keep index
+  // order, which is exactly the (value, index) order, ~5x faster than a comparison sort (this
+  // sort was the largest cost of screening). Passes whose digit is the same for all keys (the low
+  // mantissa bits of values stored as float) are skipped.
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::uint64_t> key, key2;
+  std::vector<Eigen::Index> o, o2;
+  key.reserve(static_cast<std::size_t>(x.size()));
+  o.reserve(static_cast<std::size_t>(x.size()));
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) continue;
+    const double v = x[i] == 0.0 ? 0.0 : x[i];  // -0 sorts as +0, as in a comparison sort
+    std::uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    key.push_back(b >> 63 ? ~b : b | (std::uint64_t{1} << 63));
+    o.push_back(i);
+  }
+  const std::size_t n = key.size();
+  std::vector<std::size_t> count(kBuckets * kPasses, 0);
+  for (auto k : key)
+    for (int p = 0; p < kPasses; ++p) ++count[static_cast<std::size_t>(p) * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
+  key2.resize(n);
+  o2.resize(n);
+  for (int p = 0; p < kPasses; ++p) {
+    std::size_t* c = count.data() + static_cast<std::size_t>(p) * kBuckets;
+    if (n == 0 || c[(key[0] >> (p * kBits)) & (kBuckets - 1)] == n) continue;  // one digit value: nothing to do
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      const std::size_t t = c[b];
+      c[b] = sum;
+      sum += t;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t d = c[(key[i] >> (p * kBits)) & (kBuckets - 1)]++;
+      key2[d] = key[i];
+      o2[d] = o[i];
+    }
+    key.swap(key2);
+    o.swap(o2);
+  }
   return o;
 }
 
