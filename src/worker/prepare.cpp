@@ -78,11 +78,12 @@ Eigen::MatrixXd association_matrix(const Comm& comm, Eigen::Ref<const Eigen::Mat
   // Block pairs (I <= J) in lexicographic order; pair q belongs to rank q % size.
   std::vector<double> mine;
   std::int64_t q = 0, count = 0;
+  model::AssociationWorkspace ws;  // scratch panels reused by this rank's blocks
   for (Eigen::Index bi = 0; bi < nb; ++bi)
     for (Eigen::Index bj = bi; bj < nb; ++bj, ++q) {
       if (q % comm.size() != comm.rank()) continue;
       const Eigen::Index i0 = bi * B, i1 = std::min(m, i0 + B), j0 = bj * B, j1 = std::min(m, j0 + B);
-      const Eigen::MatrixXd blk = model::association_block(codes, k, raw, numeric, w, i0, i1, j0, j1);
+      const Eigen::MatrixXd blk = model::association_block(codes, k, raw, numeric, w, i0, i1, j0, j1, &ws);
       for (Eigen::Index i = i0; i < i1; ++i)
         for (Eigen::Index j = std::max(i + 1, j0); j < j1; ++j) mine.push_back(blk(i - i0, j - j0));
     }

@@ -205,3 +205,11 @@ TEST(PrepRules, RareFlagWithSignalKeepsTwoClasses) {
   for (int i = 0; i < 30; ++i) y[i] = i % 10 == 0;
   EXPECT_EQ(bin_numeric("flag", x, y, w, PrepOptions{}).n_classes(), 1);
 }
+
+TEST(PrepRules, ObservedOrderIsTheValueThenIndexOrder) {
+  // Negatives, -0 and +0 (equal), ties, NaN skipped, magnitudes across the exponent range.
+  const auto x = vec({3.5, -1e300, 0.0, NaN, -0.0, 2.0, -2.5, 3.5, 1e-300, -0.0, 1e300, 2.0, -2.5});
+  const std::vector<Eigen::Index> expect{1, 6, 12, 2, 4, 9, 8, 5, 11, 0, 7, 10};
+  EXPECT_EQ(observed_order(x), expect);
+  EXPECT_TRUE(observed_order(vec({NaN, NaN})).empty());
+}
