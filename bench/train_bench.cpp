@@ -17,6 +17,8 @@ struct Step {
   Eigen::VectorXd y, w;
   std::vector<Eigen::Index> block;
   dmde::model::LogisticFit fit;
+  dmde::model::ClassCodes codes;  // [X | Z] as class codes
+  std::vector<int> model;         // X's effects in codes: the intercept and the first `in` classes
 };
 
 const Step& step() {
@@ -50,6 +52,13 @@ const Step& step() {
     // Bootstrap weights: multiplicities x normalized survey weights.
     st.w = dmde::worker::replicate_counts(7, 0, st.y, true);
     st.fit = dmde::model::fit_logistic(st.X, st.y, st.w);
+    Eigen::MatrixXd XZ(n, st.X.cols() + st.Z.cols());
+    XZ << st.X, st.Z;
+    std::vector<Eigen::Index> all{0, 1};
+    for (int j = 0; j < in; ++j) all.push_back(all.back() + L[static_cast<std::size_t>(j)] - 1);
+    for (std::size_t b = 1; b < st.block.size(); ++b) all.push_back(st.X.cols() + st.block[b]);
+    st.codes = dmde::model::ClassCodes::from_dummies(XZ, all);
+    for (int e = 0; e <= in; ++e) st.model.push_back(e);
     return st;
   }();
   return s;
@@ -66,6 +75,19 @@ void BM_TrainScoreStep(benchmark::State& state) {
   state.counters["candidates_cols"] = static_cast<double>(s.Z.cols());
 }
 BENCHMARK(BM_TrainScoreStep)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same step with the class-code kernel stepwise uses on discretized candidates (exact, same
+// statistics): GFLOP/s counts the dense GEMM's flops, i.e. the speed a GEMM would need to match it.
+void BM_TrainScoreStepClassCodes(benchmark::State& state) {
+  const auto& s = step();
+  for (auto _ : state) {
+    auto t = dmde::model::score_tests(s.codes, s.model, s.fit.cov, s.fit.mu, s.y, s.w);
+    benchmark::DoNotOptimize(t.data());
+  }
+  const double flops = 2.0 * static_cast<double>(s.X.rows() * s.X.cols() * s.Z.cols());
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_TrainScoreStepClassCodes)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_TrainGemmPeer(benchmark::State& state) {
   const auto& s = step();

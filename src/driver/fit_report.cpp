@@ -1,5 +1,7 @@
 #include "driver/fit_report.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -85,6 +87,13 @@ json fit_report(const FitReportInput& in) {
   for (Eigen::Index j = 0; j < d.cols(); ++j) {
     const auto k = static_cast<std::size_t>(j);
     const bool intercept = d.col_effect[k] == "Intercept";
+    if (std::find(f.aliased.begin(), f.aliased.end(), j) != f.aliased.end()) {
+      // SAS: an aliased parameter is printed with DF 0, estimate 0 and missing statistics.
+      r["parameters"].push_back({{"effect", d.col_effect[k]}, {"level", d.col_level[k]}, {"df", 0},
+                                 {"estimate", 0.0}, {"std_error", nullptr}, {"wald_chisq", nullptr},
+                                 {"p_value", nullptr}, {"odds_ratio", nullptr}, {"aliased", true}});
+      continue;
+    }
     r["parameters"].push_back({{"effect", d.col_effect[k]},
                                {"level", d.col_level[k]},
                                {"df", wald[k].df},

@@ -64,31 +64,54 @@ struct Coded {
   std::vector<std::string> labels;
 };
 
-Coded code_variable(const Eigen::VectorXd& x, const ClassLevels* cl) {
-  Coded c;
+// Level labels of a class's columns (every level but the reference, in order).
+std::vector<std::string> column_labels(const ClassLevels& cl) {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < cl.codes.size(); ++k)
+    if (static_cast<int>(k) != cl.ref) out.push_back(cl.names[k]);
+  return out;
+}
+
+// Writes the coded columns of x into `out` (L - 1 columns for a class, x itself otherwise).
+void code_into(const Eigen::VectorXd& x, const ClassLevels* cl, Eigen::Ref<Eigen::MatrixXd> out) {
   if (!cl) {
-    c.cols = x;
-    c.labels = {""};
-    return c;
+    out.col(0) = x;
+    return;
   }
+  out.setZero();
   const auto L = static_cast<Eigen::Index>(cl->codes.size());
-  c.cols = Eigen::MatrixXd::Zero(x.size(), L - 1);
-  std::map<double, Eigen::Index> pos;
-  for (Eigen::Index k = 0; k < L; ++k) pos[cl->codes[static_cast<std::size_t>(k)]] = k;
   // Column j of the coding is level j, skipping the reference level.
   std::vector<Eigen::Index> col_of(static_cast<std::size_t>(L), -1);
   for (Eigen::Index k = 0, j = 0; k < L; ++k)
-    if (k != cl->ref) {
-      col_of[static_cast<std::size_t>(k)] = j++;
-      c.labels.push_back(cl->names[static_cast<std::size_t>(k)]);
-    }
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const Eigen::Index k = pos.at(x[i]);
-    if (k != cl->ref)
-      c.cols(i, col_of[static_cast<std::size_t>(k)]) = 1.0;
-    else if (cl->coding == Coding::Effect)
-      c.cols.row(i).setConstant(-1.0);
+    if (k != cl->ref) col_of[static_cast<std::size_t>(k)] = j++;
+  // Level of a code: direct table for small non-negative integer codes (prepared classes), else a map.
+  std::vector<Eigen::Index> direct;
+  const double top = cl->codes.back();
+  const bool small = cl->codes.front() >= 0 && top < 4096 &&
+                     std::all_of(cl->codes.begin(), cl->codes.end(), [](double c) { return c == std::floor(c); });
+  std::map<double, Eigen::Index> pos;
+  if (small) direct.assign(static_cast<std::size_t>(top) + 1, -1);
+  for (Eigen::Index k = 0; k < L; ++k) {
+    const double c = cl->codes[static_cast<std::size_t>(k)];
+    if (small)
+      direct[static_cast<std::size_t>(c)] = k;
+    else
+      pos[c] = k;
   }
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const Eigen::Index k = small ? direct[static_cast<std::size_t>(x[i])] : pos.at(x[i]);
+    if (k != cl->ref)
+      out(i, col_of[static_cast<std::size_t>(k)]) = 1.0;
+    else if (cl->coding == Coding::Effect)
+      out.row(i).setConstant(-1.0);
+  }
+}
+
+Coded code_variable(const Eigen::VectorXd& x, const ClassLevels* cl) {
+  Coded c;
+  c.labels = cl ? column_labels(*cl) : std::vector<std::string>{""};
+  c.cols.resize(x.size(), static_cast<Eigen::Index>(c.labels.size()));
+  code_into(x, cl, c.cols);
   return c;
 }
 
@@ -128,21 +151,27 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   d.n_missing = n - static_cast<Eigen::Index>(d.rows.size());
   const auto m = static_cast<Eigen::Index>(d.rows.size());
 
+  // Row-selected copies only of the variables coded through Coded (classes, interaction factors);
+  // a numeric main effect goes straight from raw into X below.
   std::map<std::string, Eigen::VectorXd> kept;
-  for (const auto& v : used) {
-    const Eigen::Index j = var_index[v];
-    kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
-  }
+  for (const auto& e : effects)
+    for (const auto& v : e.vars) {
+      if (kept.count(v) || (e.vars.size() == 1 && !class_of.count(v))) continue;
+      const Eigen::Index j = var_index[v];
+      kept[v] = m == n ? Eigen::VectorXd(raw.col(j)) : Eigen::VectorXd(raw.col(j)(d.rows));
+    }
   // Observed levels of each CLASS variable used (SAS drops levels absent from the analysis rows).
   std::map<std::string, std::size_t> class_pos;
   for (const auto& v : used) {
     if (!class_of.count(v)) continue;
     const RawVar& rv = vars[static_cast<std::size_t>(var_index[v])];
-    std::set<double> seen(kept[v].data(), kept[v].data() + m);
+    std::vector<double> seen(kept[v].data(), kept[v].data() + m);
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     ClassLevels cl;
     cl.var = v;
     cl.coding = class_of[v]->coding;
-    cl.codes.assign(seen.begin(), seen.end());
+    cl.codes = std::move(seen);
     for (double c : cl.codes) cl.names.push_back(code_name(rv, c));
     if (cl.codes.empty()) throw std::invalid_argument("CLASS variable '" + v + "' has no observed level");
     cl.ref = static_cast<int>(cl.codes.size()) - 1;
@@ -159,14 +188,33 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
     return code_variable(kept[v], class_pos.count(v) ? &d.classes[class_pos[v]] : nullptr);
   };
 
+  // Coded blocks (one column: a numeric main effect, read from raw when X is filled).
   std::vector<Eigen::MatrixXd> blocks;
+  std::vector<Eigen::Index> raw_col;  // per block: raw column of a numeric main effect, else -1
+  std::vector<const ClassLevels*> class_block;  // per block: a class main effect coded straight into X
   if (intercept) {
     blocks.push_back(Eigen::MatrixXd::Ones(m, 1));
+    raw_col.push_back(-1);
+    class_block.push_back(nullptr);
     d.effects.push_back("Intercept");
     d.col_effect.push_back("Intercept");
     d.col_level.push_back("");
   }
   for (const auto& e : effects) {
+    if (e.vars.size() == 1) {
+      const auto& v = e.vars[0];
+      const ClassLevels* cl = class_pos.count(v) ? &d.classes[class_pos[v]] : nullptr;
+      const auto labels = cl ? column_labels(*cl) : std::vector<std::string>{""};
+      d.effects.push_back(e.name());
+      for (const auto& l : labels) {
+        d.col_effect.push_back(e.name());
+        d.col_level.push_back(l);
+      }
+      blocks.emplace_back(0, static_cast<Eigen::Index>(labels.size()));
+      raw_col.push_back(cl ? -1 : var_index[v]);
+      class_block.push_back(cl);
+      continue;
+    }
     Coded a = coded(e.vars[0]);
     if (e.vars.size() == 2) {
       // SAS order for A*B: A's levels vary slowest.
@@ -188,6 +236,8 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
       d.col_level.push_back(l);
     }
     blocks.push_back(std::move(a.cols));
+    raw_col.push_back(-1);
+    class_block.push_back(nullptr);
   }
   Eigen::Index p = 0;
   for (const auto& b : blocks) {
@@ -196,7 +246,16 @@ Design build_design(Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<Raw
   }
   d.block.push_back(p);
   d.X.resize(m, p);
-  for (std::size_t k = 0; k < blocks.size(); ++k) d.X.middleCols(d.block[k], blocks[k].cols()) = blocks[k];
+  for (std::size_t k = 0; k < blocks.size(); ++k) {
+    if (class_block[k])
+      code_into(kept[class_block[k]->var], class_block[k], d.X.middleCols(d.block[k], blocks[k].cols()));
+    else if (raw_col[k] < 0)
+      d.X.middleCols(d.block[k], blocks[k].cols()) = blocks[k];
+    else if (m == n)
+      d.X.col(d.block[k]) = raw.col(raw_col[k]);
+    else
+      d.X.col(d.block[k]) = raw.col(raw_col[k])(d.rows);
+  }
   return d;
 }
 

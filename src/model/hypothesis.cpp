@@ -1,4 +1,5 @@
 #include "model/hypothesis.hpp"
+#include "model/score_block.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
@@ -39,8 +40,10 @@ ChiSqTest quad_pinv(const Eigen::MatrixXd& A, const Eigen::VectorXd& u, double t
   return t;
 }
 
-// Block test from the raw information Z_b'VZ_b (I, k x k): subtract the part explained by the
-// model, A_b' cov A_b, then U_b' I^+ U_b.
+}  // namespace
+
+namespace detail {
+
 ChiSqTest block_test(Eigen::MatrixXd& I, const Eigen::MatrixXd& A, const Eigen::MatrixXd& CA,
                      const Eigen::VectorXd& U, Eigen::Index c0, Eigen::Index k) {
   const Eigen::MatrixXd zz = I;
@@ -51,7 +54,7 @@ ChiSqTest block_test(Eigen::MatrixXd& I, const Eigen::MatrixXd& A, const Eigen::
   return quad_pinv(I, U.segment(c0, k));
 }
 
-}  // namespace
+}  // namespace detail
 
 ChiSqTest wald_test(const LogisticFit& fit, const std::vector<Eigen::Index>& cols) {
   std::vector<Eigen::Index> use;
@@ -123,104 +126,7 @@ std::vector<ChiSqTest> score_tests(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::R
         for (Eigen::Index b2 = a; b2 < k; ++b2)
           I(a, b2) = I(b2, a) = (Z.col(c0 + a).array() * v.array() * Z.col(c0 + b2).array()).sum();
     }
-    out[b] = block_test(I, A, CA, U, c0, k);
-  }
-  return out;
-}
-
-ClassCodes ClassCodes::from_dummies(Eigen::Ref<const Eigen::MatrixXd> X, const std::vector<Eigen::Index>& block) {
-  ClassCodes z;
-  if (block.empty() || block.front() != 0 || block.back() != X.cols()) return z;
-  const auto E = static_cast<Eigen::Index>(block.size()) - 1, n = X.rows();
-  z.rows = n;
-  z.block = block;
-  z.code.assign(static_cast<std::size_t>(n * E), 0);
-  for (Eigen::Index e = 0; e < E; ++e) {
-    const Eigen::Index c0 = block[static_cast<std::size_t>(e)], k = block[static_cast<std::size_t>(e) + 1] - c0;
-    if (k > 254) return {};
-    z.levels.push_back(static_cast<int>(k) + 1);
-    for (Eigen::Index j = 0; j < k; ++j)
-      for (Eigen::Index i = 0; i < n; ++i) {
-        const double x = X(i, c0 + j);
-        if (x == 0) continue;
-        auto& g = z.code[static_cast<std::size_t>(i * E + e)];
-        if (x != 1 || g != 0) return {};  // not a dummy, or two 1s in a row of the block
-        g = static_cast<std::uint8_t>(j + 1);
-      }
-  }
-  return z;
-}
-
-std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& model,
-                                   Eigen::Ref<const Eigen::MatrixXd> cov, Eigen::Ref<const Eigen::VectorXd> mu,
-                                   Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
-                                   const std::vector<bool>& active) {
-  const Eigen::Index n = Z.rows, E = Z.effects(), q = E ? Z.block.back() : 0;
-  const auto& bl = Z.block;
-  Eigen::Index p = 0;
-  for (int s : model) {
-    if (s < 0 || s >= E) throw std::invalid_argument("score_tests: model effect out of range");
-    p += bl[static_cast<std::size_t>(s) + 1] - bl[static_cast<std::size_t>(s)];
-  }
-  if (E == 0 || y.size() != n || w.size() != n || mu.size() != n || cov.rows() != p || cov.cols() != p)
-    throw std::invalid_argument("score_tests: size mismatch");
-  if (!active.empty() && active.size() != static_cast<std::size_t>(E))
-    throw std::invalid_argument("score_tests: active has the wrong size");
-  const Eigen::VectorXd v = (w.array() * mu.array() * (1 - mu.array())).matrix();
-  const Eigen::VectorXd r = (w.array() * (y - mu).array()).matrix();
-  std::vector<int> cand;  // active candidates, and where each one's levels start in the tables
-  std::vector<Eigen::Index> off{0};
-  for (Eigen::Index e = 0; e < E; ++e)
-    if (active.empty() || active[static_cast<std::size_t>(e)]) {
-      cand.push_back(static_cast<int>(e));
-      off.push_back(off.back() + Z.levels[static_cast<std::size_t>(e)]);
-    }
-  const auto C = cand.size();
-  const std::uint8_t* g = Z.code.data();
-  // Per candidate level: sum of v (the diagonal Z_b'VZ_b: dummies of one class are disjoint) and of r (U).
-  std::vector<double> dv(static_cast<std::size_t>(off.back()), 0.0), ur(dv.size(), 0.0);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    if (v[i] == 0 && r[i] == 0) continue;
-    const std::uint8_t* gi = g + i * E;
-    for (std::size_t c = 0; c < C; ++c) {
-      const auto t = static_cast<std::size_t>(off[c] + gi[cand[c]]);
-      dv[t] += v[i];
-      ur[t] += r[i];
-    }
-  }
-  // X'VZ: for each model class s, the v-weighted cross-table of its codes with each candidate's.
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(p, q);
-  std::vector<double> T;
-  Eigen::Index pos = 0;
-  for (int s : model) {
-    const int Ks = Z.levels[static_cast<std::size_t>(s)];
-    T.assign(static_cast<std::size_t>(off.back() * Ks), 0.0);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double vi = v[i];
-      if (vi == 0) continue;  // rows of weight 0 add exact zeros
-      const std::uint8_t* gi = g + i * E;
-      const int a = gi[s];
-      for (std::size_t c = 0; c < C; ++c) T[static_cast<std::size_t>((off[c] + gi[cand[c]]) * Ks + a)] += vi;
-    }
-    for (std::size_t c = 0; c < C; ++c) {
-      const Eigen::Index c0 = bl[static_cast<std::size_t>(cand[c])];
-      for (int b = 1; b < Z.levels[static_cast<std::size_t>(cand[c])]; ++b)
-        for (int a = 1; a < Ks; ++a) A(pos + a - 1, c0 + b - 1) = T[static_cast<std::size_t>((off[c] + b) * Ks + a)];
-    }
-    pos += Ks - 1;
-  }
-  const Eigen::MatrixXd CA = cov * A;
-  Eigen::VectorXd U = Eigen::VectorXd::Zero(q);
-  std::vector<ChiSqTest> out(static_cast<std::size_t>(E));
-  for (std::size_t c = 0; c < C; ++c) {
-    const Eigen::Index c0 = bl[static_cast<std::size_t>(cand[c])], k = Z.levels[static_cast<std::size_t>(cand[c])] - 1;
-    if (k == 0) continue;
-    Eigen::MatrixXd I = Eigen::MatrixXd::Zero(k, k);
-    for (Eigen::Index b = 0; b < k; ++b) {
-      I(b, b) = dv[static_cast<std::size_t>(off[c] + b + 1)];
-      U[c0 + b] = ur[static_cast<std::size_t>(off[c] + b + 1)];
-    }
-    out[static_cast<std::size_t>(cand[c])] = block_test(I, A, CA, U, c0, k);
+    out[b] = detail::block_test(I, A, CA, U, c0, k);
   }
   return out;
 }

@@ -57,7 +57,7 @@ struct ClassCodes {
   Eigen::Index rows = 0;
   std::vector<Eigen::Index> block;  ///< the design's block boundaries
   std::vector<int> levels;          ///< codes of block e run over 0..levels[e]-1 (0: all its columns 0)
-  std::vector<std::uint8_t> code;   ///< rows x blocks, row-major: code l > 0 = a 1 in column l-1 of the block
+  std::vector<std::uint8_t> code;   ///< rows x blocks, column-major (block e at e * rows): code l > 0 = a 1 in column l-1
 
   Eigen::Index effects() const { return static_cast<Eigen::Index>(levels.size()); }
   /// Codes of X's blocks; effects() == 0 when a block is not 0/1 with at most one 1 per row (or > 254 columns).
@@ -72,6 +72,12 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
                                    Eigen::Ref<const Eigen::MatrixXd> cov, Eigen::Ref<const Eigen::VectorXd> mu,
                                    Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
                                    const std::vector<bool>& active = {});
+
+/// X' diag(v) X over the columns of the blocks `model` (increasing) of Z, in order: the
+/// information of a class-only model, from v-weighted cross-tabulations of packed class codes
+/// (one increment per row and pair of packed groups instead of a dense p x p rank update).
+Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& model,
+                                   Eigen::Ref<const Eigen::VectorXd> v);
 
 /// The three global tests of H0: all parameters but the intercept are 0 (SAS "Testing Global
 /// Null Hypothesis: BETA=0"). X column 0 must be the intercept.

@@ -1,5 +1,7 @@
 #include "model/logistic.hpp"
 
+#include <algorithm>
+
 #include <Eigen/Cholesky>
 #include <cmath>
 #include <limits>
@@ -21,11 +23,30 @@ std::string to_string(FitStatus s) {
   return "?";
 }
 
-Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v) {
-  const Eigen::MatrixXd Xs = X.array().colwise() * v.array().sqrt();
-  Eigen::MatrixXd H = Eigen::MatrixXd::Zero(X.cols(), X.cols());
-  H.selfadjointView<Eigen::Lower>().rankUpdate(Xs.adjoint());  // SYRK: half the flops of a GEMM
+namespace {
+
+// X' diag(v) X into H, with Xs as the (reused) n x p scratch: fit_logistic calls it every
+// iteration, and a fresh 10-20 MB temporary each time costs page faults, not just the copy.
+void crossprod_into(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v, Eigen::MatrixXd& Xs,
+                    Eigen::MatrixXd& H) {
+  // Row blocks: the scaled block stays in cache between the scaling and the rank update.
+  constexpr Eigen::Index kRows = 2048;
+  const Eigen::Index n = X.rows(), p = X.cols();
+  H.setZero(p, p);
+  for (Eigen::Index r0 = 0; r0 < n; r0 += kRows) {
+    const Eigen::Index nb = std::min(kRows, n - r0);
+    Xs.resize(nb, p);
+    Xs.array() = X.middleRows(r0, nb).array().colwise() * v.segment(r0, nb).array().sqrt();
+    H.selfadjointView<Eigen::Lower>().rankUpdate(Xs.adjoint());  // SYRK: half the flops of a GEMM
+  }
   H.triangularView<Eigen::StrictlyUpper>() = H.adjoint();
+}
+
+}  // namespace
+
+Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v) {
+  Eigen::MatrixXd Xs, H;
+  crossprod_into(X, v, Xs, H);
   return H;
 }
 
@@ -78,6 +99,11 @@ double loglik(const Eigen::VectorXd& eta, Eigen::Ref<const Eigen::VectorXd> y, c
 
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
                          Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt) {
+  return fit_logistic(X, y, w_in, opt, CrossProduct{});
+}
+
+LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
+                         Eigen::Ref<const Eigen::VectorXd> w_in, const LogisticOptions& opt, const CrossProduct& xvx) {
   const Eigen::Index n = X.rows(), p = X.cols();
   if (y.size() != n)
     throw std::invalid_argument("fit_logistic: y has " + std::to_string(y.size()) + " rows, X " + std::to_string(n));
@@ -102,7 +128,11 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
 
   // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
   const double v0 = ybar * (1 - ybar);
-  Eigen::MatrixXd H0 = weighted_crossprod(X, w);
+  Eigen::MatrixXd Xs, H0, H;  // scratch of the dense X'VX
+  if (xvx)
+    H0 = xvx(w);
+  else
+    crossprod_into(X, w, Xs, H0);
   f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0, a = 0; j < p; ++j) {
@@ -137,7 +167,13 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
       llt.compute(H0);
       first = false;
     } else {
-      llt.compute(weighted_crossprod(Xr, (w.array() * mu.array() * (1 - mu.array())).matrix()));
+      const Eigen::VectorXd v = (w.array() * mu.array() * (1 - mu.array())).matrix();
+      if (!xvx)
+        crossprod_into(Xr, v, Xs, H), llt.compute(H);
+      else if (f.aliased.empty())
+        llt.compute(xvx(v));
+      else
+        llt.compute(xvx(v)(keep, keep));
     }
     have_info = llt.info() == Eigen::Success;
   };

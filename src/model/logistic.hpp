@@ -7,6 +7,7 @@
 // Weights are taken as given: pass model::effective_weights(w, n, mode) so the choice between
 // normalized and frequency weights is explicit at the call site.
 #include <Eigen/Core>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,13 @@ struct LogisticFit {
 /// y outside [0,1], negative or non-finite weights. Non-convergence is reported in `status`.
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
                          Eigen::Ref<const Eigen::VectorXd> w, const LogisticOptions& opt = {});
+
+/// Computes X' diag(v) X (p x p, all of X's columns) for fit_logistic when the design has a
+/// structure that makes it cheaper than a dense rank update (class codes: see hypothesis.hpp).
+using CrossProduct = std::function<Eigen::MatrixXd(const Eigen::VectorXd& v)>;
+/// fit_logistic with the information X'VX from `xvx` (same results up to the order of sums).
+LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
+                         Eigen::Ref<const Eigen::VectorXd> w, const LogisticOptions& opt, const CrossProduct& xvx);
 
 /// Columns of X (in order) that are linear combinations of earlier columns under weights w.
 std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,

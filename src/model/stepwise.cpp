@@ -122,8 +122,16 @@ class Selector {
         if (b < prev_cols_.size() && prev_cols_[b] == cols_[a]) fo.start[static_cast<Eigen::Index>(a)] = fit_.beta[static_cast<Eigen::Index>(b)];
       }
     }
-    fit_ = fit_logistic(Xcur_, y_, w_, fo);
-    if (!fit_.converged()) fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit);  // a bad start must not change the answer
+    // Class-only designs: the information X'VX from cross-tabulated codes, not a dense rank update.
+    CrossProduct xvx;
+    std::vector<int> model;
+    if (codes_.effects()) {
+      for (int e = 0; e < E_; ++e)
+        if (in_[static_cast<std::size_t>(e)]) model.push_back(e);
+      xvx = [this, &model](const Eigen::VectorXd& v) { return weighted_crossprod(codes_, model, v); };
+    }
+    fit_ = fit_logistic(Xcur_, y_, w_, fo, xvx);
+    if (!fit_.converged()) fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit, xvx);  // a bad start must not change the answer
     prev_cols_ = cols_;
   }
 

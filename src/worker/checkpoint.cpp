@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "core/error.hpp"
@@ -17,9 +23,27 @@ std::string hex(std::uint64_t h) {
   return b;
 }
 
+// Data on stable storage (a node crash, not just a killed process), or InputError.
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw InputError("cannot sync checkpoint '" + path + "': " + why);
+  }
+  ::close(fd);
+}
+
 }  // namespace
 
 Checkpoint::Checkpoint(std::string path, std::string job_key, bool resume) : path_(std::move(path)), key_(std::move(job_key)) {
+  // Two live runs appending to one checkpoint would overwrite each other's copies.
+  const int fd = ::open((path_ + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    lock_ = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+      throw InputError("checkpoint '" + path_ + "' is in use by another running job");
+  }  // no lock file or no flock support (some network file systems): proceed unguarded
   if (resume && std::filesystem::exists(path_)) {
     try {
       auto f = h5::File::open(path_);
@@ -42,17 +66,27 @@ Checkpoint::Checkpoint(std::string path, std::string job_key, bool resume) : pat
     }
     return;
   }
-  auto f = h5::File::create(path_);
-  f.set_attr("dmde_format", std::string("dmde-checkpoint"));
-  f.set_attr("job_key", key_);
-  f.create_group("done");
-  f.flush();
+  const std::string tmp = path_ + ".partial";
+  {
+    auto f = h5::File::create(tmp);
+    f.set_attr("dmde_format", std::string("dmde-checkpoint"));
+    f.set_attr("job_key", key_);
+    f.create_group("done");
+    f.flush();
+  }
+  sync_file(tmp);
+  std::filesystem::rename(tmp, path_);
 }
 
+// HDF5 is not crash-consistent: a SIGKILL in the middle of a write can leave the whole file
+// unreadable. So each append writes a copy and renames it over the checkpoint (atomic on POSIX),
+// after an fsync: a kill at any instant leaves the previous or the next complete file.
 void Checkpoint::append(std::int64_t task, const std::string& bytes) {
   if (done_.count(task)) return;
+  const std::string tmp = path_ + ".partial";
+  std::filesystem::copy_file(path_, tmp, std::filesystem::copy_options::overwrite_existing);
   {
-    auto f = h5::File::open(path_, true);
+    auto f = h5::File::open(tmp, true);
     auto g = f.group("done");
     const std::string name = fmt::format("t{}", task);
     // A dataset left without its checksum by a killed run is replaced.
@@ -61,10 +95,16 @@ void Checkpoint::append(std::int64_t task, const std::string& bytes) {
     if (!bytes.empty()) d.write(reinterpret_cast<const std::uint8_t*>(bytes.data()), 0, bytes.size());
     d.set_attr("fnv", hex(fnv1a64(bytes.data(), bytes.size())));
     f.flush();
-  }  // closed: on disk before the next task is handed out
+  }  // closed before the rename
+  sync_file(tmp);
+  std::filesystem::rename(tmp, path_);
   done_[task] = bytes;
 }
 
-void Checkpoint::remove() { std::filesystem::remove(path_); }
+void Checkpoint::remove() {
+  std::filesystem::remove(path_);
+  std::filesystem::remove(path_ + ".partial");
+  std::filesystem::remove(path_ + ".lock");
+}
 
 }  // namespace dmde::worker

@@ -6,12 +6,50 @@
 #include <numeric>
 
 #include "core/atomic.hpp"
+#include "model/hypothesis.hpp"
 #include "core/h5.hpp"
 #include "core/serialize.hpp"
 #include "worker/validation.hpp"
 #include "worker/work_queue.hpp"
 
 namespace dmde::worker {
+namespace {
+
+// Pairs scored per task: one class-code kernel call each. Fixed (not per rank), so that every
+// pair's statistic comes from the same computation at any rank count.
+constexpr std::size_t kPairsPerTask = 64;
+
+// Class codes (model::ClassCodes: 0 = reference) of the intercept, the kept main effects
+// (ascending, the design order of fit_effects) and the cells of each pair in [p0, p1): a pair's
+// cell code_a + L_a * code_b as one class with the last cell as reference, as interaction_dummies
+// codes it. Returns no effects when a pair has more than 255 cells.
+model::ClassCodes pair_codes(const ClassData& d, const std::vector<int>& model, const std::vector<PairTest>& pairs,
+                             std::size_t p0, std::size_t p1) {
+  model::ClassCodes z;
+  const Eigen::Index n = d.rows();
+  z.rows = n;
+  z.block = {0, 1};
+  z.levels = {2};
+  z.code.assign(static_cast<std::size_t>(n), 1);  // the intercept: always "1"
+  auto add = [&](int L, auto&& cell) {
+    z.levels.push_back(L);
+    z.block.push_back(z.block.back() + L - 1);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const int c = cell(i);
+      z.code.push_back(static_cast<std::uint8_t>(c == L - 1 ? 0 : c + 1));
+    }
+  };
+  for (int e : model) add(d.n_levels[static_cast<std::size_t>(e)], [&](Eigen::Index i) { return d.codes(i, e); });
+  for (std::size_t k = p0; k < p1; ++k) {
+    const int a = pairs[k].a, b = pairs[k].b, La = d.n_levels[static_cast<std::size_t>(a)];
+    const int cells = La * d.n_levels[static_cast<std::size_t>(b)];
+    if (cells > 255) return {};
+    add(cells, [&](Eigen::Index i) { return d.codes(i, a) + La * d.codes(i, b); });
+  }
+  return z;
+}
+
+}  // namespace
 
 InteractionReport search_interactions(const Comm& comm, const ClassData& d, const std::vector<int>& kept,
                                       const InteractionOptions& opt, const StepwiseOptions& fit_opt) {
@@ -19,24 +57,46 @@ InteractionReport search_interactions(const Comm& comm, const ClassData& d, cons
   for (std::size_t i = 0; i < kept.size(); ++i)
     for (std::size_t j = i + 1; j < kept.size(); ++j) rep.pairs.push_back({kept[i], kept[j]});
   const ClassFit base = fit_effects(d, kept, d.w, fit_opt);  // every rank: deterministic, cheap
-  std::vector<std::int64_t> tasks(rep.pairs.size());
+  const Eigen::VectorXd mu = linear_predictor(d, base).unaryExpr([](double e) { return 1.0 / (1.0 + std::exp(-e)); });
+  std::vector<int> model_effects(base.effects.size() + 1);
+  std::iota(model_effects.begin(), model_effects.end(), 0);
+  const std::size_t n_pairs = rep.pairs.size();
+  std::vector<std::int64_t> tasks((n_pairs + kPairsPerTask - 1) / kPairsPerTask);
   std::iota(tasks.begin(), tasks.end(), 0);
-  Progress progress("interaction tests", static_cast<std::int64_t>(tasks.size()), 0, comm.is_root() && opt.progress);
+  Progress progress("interaction tests", static_cast<std::int64_t>(n_pairs), 0, comm.is_root() && opt.progress);
+  // A task: the score tests of a chunk of pairs given the kept model, all at once.
   auto compute = [&](std::int64_t t) {
-    const auto& pt = rep.pairs[static_cast<std::size_t>(t)];
-    int df = 0;
-    const double chi = score_block(d, base, d.w, interaction_dummies(d, pt.a, pt.b), &df);
-    std::string s(sizeof chi + sizeof df, '\0');
-    std::memcpy(s.data(), &chi, sizeof chi);
-    std::memcpy(s.data() + sizeof chi, &df, sizeof df);
+    const std::size_t p0 = static_cast<std::size_t>(t) * kPairsPerTask, p1 = std::min(n_pairs, p0 + kPairsPerTask);
+    std::vector<std::pair<double, int>> res(p1 - p0);
+    const auto z = pair_codes(d, base.effects, rep.pairs, p0, p1);
+    if (z.effects() > 0) {
+      std::vector<bool> active(static_cast<std::size_t>(z.effects()), false);
+      std::fill(active.begin() + static_cast<std::ptrdiff_t>(model_effects.size()), active.end(), true);
+      const auto tests = model::score_tests(z, model_effects, base.cov, mu, d.y, d.w, active);
+      for (std::size_t k = p0; k < p1; ++k) res[k - p0] = {tests[model_effects.size() + k - p0].chisq, tests[model_effects.size() + k - p0].df};
+    } else {  // a pair with more cells than class codes hold: its dense block
+      for (std::size_t k = p0; k < p1; ++k) {
+        int df = 0;
+        const double chi = score_block(d, base, d.w, interaction_dummies(d, rep.pairs[k].a, rep.pairs[k].b), &df);
+        res[k - p0] = {chi, df};
+      }
+    }
+    std::string s(res.size() * (sizeof(double) + sizeof(int)), '\0');
+    for (std::size_t k = 0; k < res.size(); ++k) {
+      std::memcpy(s.data() + k * (sizeof(double) + sizeof(int)), &res[k].first, sizeof(double));
+      std::memcpy(s.data() + k * (sizeof(double) + sizeof(int)) + sizeof(double), &res[k].second, sizeof(int));
+    }
     return s;
   };
   auto commit = [&](std::int64_t t, const std::string& s) {
-    auto& pt = rep.pairs[static_cast<std::size_t>(t)];
-    std::memcpy(&pt.chisq, s.data(), sizeof pt.chisq);
-    std::memcpy(&pt.df, s.data() + sizeof pt.chisq, sizeof pt.df);
-    pt.p = chisq_p(pt.chisq, pt.df);
-    progress.tick();
+    const std::size_t p0 = static_cast<std::size_t>(t) * kPairsPerTask;
+    for (std::size_t k = 0; k < s.size() / (sizeof(double) + sizeof(int)); ++k) {
+      auto& pt = rep.pairs[p0 + k];
+      std::memcpy(&pt.chisq, s.data() + k * (sizeof(double) + sizeof(int)), sizeof pt.chisq);
+      std::memcpy(&pt.df, s.data() + k * (sizeof(double) + sizeof(int)) + sizeof(double), sizeof pt.df);
+      pt.p = chisq_p(pt.chisq, pt.df);
+      progress.tick();
+    }
   };
   run_work_queue(comm, tasks, compute, commit, {opt.prefetch, -1});
   progress.finish();

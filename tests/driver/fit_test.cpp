@@ -25,16 +25,19 @@ int run_dmde(int np, const std::string& args, std::string* out_text = nullptr) {
   return r.code;
 }
 
-// The stepwise fixture (x1 x2 c1 c2 z1 z2 z3, response y, weight w) as a dmde learning table.
-std::string write_fixture_table() {
-  const std::string path = tmp("dmde_fit_test_stepwise.h5");
-  const auto cols = dmde::test::read_csv_columns("stepwise.csv");
+// The stepwise fixture (x1 x2 c1 c2 z1 z2 z3, response y, weight w) as a dmde learning table;
+// `alias` adds x12 = x1 + x2 (a column aliased with earlier ones).
+std::string write_fixture_table(bool alias = false) {
+  const std::string path = tmp(alias ? "dmde_fit_test_alias.h5" : "dmde_fit_test_stepwise.h5");
+  auto cols = dmde::test::read_csv_columns("stepwise.csv");
+  if (alias) cols["x12"] = cols.at("x1") + cols.at("x2");
   dmde::Table t;
   const auto n = cols.at("y").size();
   t.schema.kind = "learning";
   t.schema.n_rows = n;
   t.schema.outcomes = {"y"};
-  const std::vector<std::string> names{"x1", "x2", "c1", "c2", "z1", "z2", "z3"};
+  std::vector<std::string> names{"x1", "x2", "c1", "c2", "z1", "z2", "z3"};
+  if (alias) names.push_back("x12");
   t.X.resize(n, static_cast<Eigen::Index>(names.size()));
   for (std::size_t j = 0; j < names.size(); ++j) {
     dmde::VarInfo v;
@@ -115,6 +118,28 @@ TEST(FitCommand, StepwiseStepsMatchR) {
   }
   EXPECT_EQ(path, (std::vector<std::string>{"+x1", "+x2", "+c2", "+c1"}));
   EXPECT_EQ(r["type3"].size(), 4u);  // the final model only
+}
+
+// SAS prints an aliased parameter with DF 0, estimate 0 and missing statistics ("."), and the
+// other estimates are those of the model without it.
+TEST(FitCommand, AliasedParameterIsReportedAsSasDoes) {
+  const std::string table = write_fixture_table(true), json = tmp("dmde_fit_test_alias.json"),
+                    ref_json = tmp("dmde_fit_test_noalias.json");
+  std::string text;
+  ASSERT_EQ(run_dmde(1, "fit --table " + table + " --target y --effects 'x1 x2 x12' --json " + json, &text), 0) << text;
+  ASSERT_EQ(run_dmde(1, "fit --table " + table + " --target y --effects 'x1 x2' --json " + ref_json), 0);
+  const auto r = read_json(json), ref = read_json(ref_json);
+  const auto& p = r["parameters"];
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[3]["effect"], "x12");
+  EXPECT_EQ(p[3]["df"], 0);
+  EXPECT_EQ(p[3]["estimate"], 0.0);
+  EXPECT_TRUE(p[3]["std_error"].is_null());
+  EXPECT_TRUE(p[3]["p_value"].is_null());
+  EXPECT_EQ(p[3]["aliased"], true);
+  for (int j = 0; j < 3; ++j)
+    EXPECT_NEAR(p[j]["estimate"].get<double>(), ref["parameters"][j]["estimate"].get<double>(), 1e-10) << j;
+  EXPECT_NE(text.find("x12"), std::string::npos);
 }
 
 TEST(FitCommand, UnknownEffectFailsCleanlyWithoutOutput) {

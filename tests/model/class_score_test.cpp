@@ -93,6 +93,76 @@ TEST(ClassScore, MatchesDenseScoreTests) {
   EXPECT_THROW(score_tests(z, {0, 9}, f.cov, f.mu, p.y, p.w), std::invalid_argument);
 }
 
+// Many classes: several candidate and model groups of the packed kernel, a class with more levels
+// than one group holds, and weights with and without zeros (the two row paths).
+TEST(ClassScore, MatchesDenseWithManyGroups) {
+  std::vector<int> levels;
+  for (int j = 0; j < 40; ++j) levels.push_back(2 + (j * 7) % 5);
+  levels[5] = 20;
+  levels[17] = 40;
+  auto p = make(1500, levels, 3);
+  const auto z = ClassCodes::from_dummies(p.X, p.block);
+  ASSERT_EQ(z.effects(), 41);
+  std::vector<int> model{0};
+  for (int e = 1; e <= 40; e += 3) model.push_back(e);  // 14 classes, several model groups
+  model.push_back(18);                                   // the 40-level class
+  std::sort(model.begin(), model.end());
+  std::vector<Eigen::Index> cols;
+  for (int e : model)
+    for (auto c = p.block[static_cast<std::size_t>(e)]; c < p.block[static_cast<std::size_t>(e) + 1]; ++c)
+      cols.push_back(c);
+  const Eigen::MatrixXd Xm = p.X(Eigen::all, cols);
+  for (bool zeros : {true, false}) {
+    if (!zeros) p.w = p.w.array() + 0.25;
+    const LogisticFit f = fit_logistic(Xm, p.y, p.w);
+    ASSERT_TRUE(f.converged());
+    std::vector<bool> active(41, true);
+    for (int e : model) active[static_cast<std::size_t>(e)] = false;
+    const auto dense = score_tests(Xm, f.cov, f.mu, p.y, p.w, p.X, p.block, active);
+    const auto coded = score_tests(z, model, f.cov, f.mu, p.y, p.w, active);
+    int tested = 0;
+    for (std::size_t b = 0; b < dense.size(); ++b) {
+      EXPECT_EQ(coded[b].df, dense[b].df) << b;
+      EXPECT_NEAR(coded[b].chisq, dense[b].chisq, 1e-9 * (1 + dense[b].chisq)) << b;
+      tested += coded[b].df > 0;
+    }
+    EXPECT_EQ(tested, 41 - static_cast<int>(model.size()));
+    EXPECT_EQ(coded[6].df, 19);  // the 20-level candidate, alone in its group
+  }
+}
+
+TEST(ClassScore, CrossProductMatchesDense) {
+  std::vector<int> levels;
+  for (int j = 0; j < 30; ++j) levels.push_back(2 + (j * 5) % 4);
+  levels[3] = 33;  // more levels than one packed group holds
+  const auto p = make(900, levels, 5);
+  const auto z = ClassCodes::from_dummies(p.X, p.block);
+  std::vector<int> model{0};
+  for (int e = 2; e <= 30; e += 2) model.push_back(e);
+  model.insert(model.begin() + 2, 4);  // effect 4 = the 33-level class
+  std::sort(model.begin(), model.end());
+  model.erase(std::unique(model.begin(), model.end()), model.end());
+  std::vector<Eigen::Index> cols;
+  for (int e : model)
+    for (auto c = p.block[static_cast<std::size_t>(e)]; c < p.block[static_cast<std::size_t>(e) + 1]; ++c)
+      cols.push_back(c);
+  const Eigen::MatrixXd Xm = p.X(Eigen::all, cols);
+  const Eigen::MatrixXd dense = weighted_crossprod(Xm, p.w);  // p.w has zeros: rows skipped
+  const Eigen::MatrixXd coded = weighted_crossprod(z, model, p.w);
+  ASSERT_EQ(coded.rows(), dense.rows());
+  EXPECT_LT((coded - dense).cwiseAbs().maxCoeff(), 1e-12 * dense.cwiseAbs().maxCoeff());
+  EXPECT_GT(dense(0, 0), 0);
+  EXPECT_THROW(weighted_crossprod(z, {3, 1}, p.w), std::invalid_argument);
+  // The same fit through either information.
+  const LogisticFit a = fit_logistic(Xm, p.y, p.w);
+  const LogisticFit b = fit_logistic(Xm, p.y, p.w, {}, [&](const Eigen::VectorXd& v) {
+    return weighted_crossprod(z, model, v);
+  });
+  ASSERT_TRUE(a.converged() && b.converged());
+  EXPECT_LT((a.beta - b.beta).cwiseAbs().maxCoeff(), 1e-10);
+  EXPECT_NEAR(a.neg2ll, b.neg2ll, 1e-9 * a.neg2ll);
+}
+
 TEST(ClassScore, StepwiseOnClassesSelectsTheSignal) {
   const auto p = make(3000, {3, 4, 2, 5, 3, 4}, 11);
   std::vector<std::string> names{"Intercept", "a", "b", "c", "d", "e", "f"};

@@ -60,6 +60,28 @@ TEST(Interactions, FindsTheTrueInteractionOnly) {
   for (const auto& p : rep.pairs) EXPECT_GE(p.p_holm, p.p);
 }
 
+// The chunked class-code kernel gives each pair the statistic of its dense score test.
+TEST(Interactions, PairStatisticsEqualDenseScoreTests) {
+  const auto d = make_class_data(dmde::test::synthetic_table(3000, 14, 4, 5, true), "target");
+  dmde::Comm comm;
+  InteractionOptions opt;
+  opt.progress = false;
+  std::vector<int> kept;
+  for (int j = 0; j < 12; ++j) kept.push_back(j);  // 66 pairs: two kernel calls (64 + 2)
+  const auto rep = search_interactions(comm, d, kept, opt);
+  ASSERT_EQ(rep.pairs.size(), 66u);
+  const ClassFit base = fit_effects(d, kept, d.w);
+  int tested = 0;
+  for (const auto& pt : rep.pairs) {
+    int df = 0;
+    const double chi = score_block(d, base, d.w, interaction_dummies(d, pt.a, pt.b), &df);
+    EXPECT_EQ(pt.df, df) << pt.a << "*" << pt.b;
+    EXPECT_NEAR(pt.chisq, chi, 1e-8 * (1 + chi)) << pt.a << "*" << pt.b;
+    tested += df > 0;
+  }
+  EXPECT_EQ(tested, 66);
+}
+
 TEST(Validation, FoldsAreStratifiedAndRepeatable) {
   Eigen::VectorXd y(103);
   for (int i = 0; i < 103; ++i) y[i] = i % 7 == 0;
