@@ -8,7 +8,9 @@
 #
 #   bench/prepare_bench.sh      env: DMDE_BUILD (build dir), DMDE_BENCH_WORK (scratch dir, default
 #                               ./bench-work), PREP_ROWS (14087), PREP_VARS (1700), PREP_RANKS ("1 2"),
-#                               PREP_REPEAT (3), PREP_TARGET (target_c4), DMDE_BENCH_JSON (write the results there)
+#                               PREP_REPEAT (3), PREP_TARGET (target_c4), PREP_MPI_ARGS ("--bind-to none":
+#                               Open MPI pins <= 2 ranks to cores by default, so on a shared machine a rank
+#                               cannot leave a core another user is loading), DMDE_BENCH_JSON (write the results there)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMDE_BUILD:-$src/build}
@@ -31,6 +33,7 @@ if [[ ! -f $learn ]]; then
 fi
 
 repeat=${PREP_REPEAT:-3}
+mpi_args=${PREP_MPI_ARGS---bind-to none}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A best_total best_screen best_assoc best_clus pairs_of kept_of same_of
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
@@ -39,7 +42,8 @@ for ((rep = 0; rep < repeat; ++rep)); do
     out=$work/prep_bench_np$np.h5
     rm -f "$out"
     t0=$(now)
-    mpirun --oversubscribe -np "$np" "$dmde" --log-level warn prepare --table "$learn" --target "$target" -o "$out" >/dev/null
+    # shellcheck disable=SC2086
+    mpirun --oversubscribe $mpi_args -np "$np" "$dmde" --log-level warn prepare --table "$learn" --target "$target" -o "$out" >/dev/null
     t1=$(now)
     secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     read -r screen assoc clus pairs kept < <("$py" -c '
@@ -60,7 +64,7 @@ print(t["screening"], t["association"], t["clustering"], r["pairs"], sum(v["stat
   done
 done
 
-json="{\"rows\": $rows, \"vars\": $vars, \"repeat\": $repeat, \"load_average_start\": \"$load0\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"runs\": ["
+json="{\"rows\": $rows, \"vars\": $vars, \"repeat\": $repeat, \"mpi_args\": \"$mpi_args\", \"load_average_start\": \"$load0\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"runs\": ["
 sep=
 first=${ranks%% *}
 for np in $ranks; do
