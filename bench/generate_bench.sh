@@ -6,7 +6,9 @@
 #
 #   bench/generate_bench.sh            env: DMDE_BUILD (build dir), DMDE_BENCH_WORK (scratch dir,
 #                                      default ./bench-work), GEN_ROWS, GEN_VARS, GEN_RANKS ("1 2"),
-#                                      DMDE_BENCH_JSON (write the results there as JSON)
+#                                      DMDE_BENCH_JSON (write the results there as JSON),
+#                                      GEN_MPI_ARGS (default "--bind-to none": each rank runs a compute
+#                                      thread beside its writing thread, so it must not be pinned to one core)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMDE_BUILD:-$src/build}
@@ -15,6 +17,7 @@ work=${DMDE_BENCH_WORK:-$PWD/bench-work}
 rows=${GEN_ROWS:-13800000}
 vars=${GEN_VARS:-100}
 ranks=${GEN_RANKS:-1 2}
+mpi_args=${GEN_MPI_ARGS---bind-to none}
 [[ -x $dmde ]] || { echo "generate_bench: no dmde at $dmde (set DMDE_BUILD)" >&2; exit 2; }
 mkdir -p "$work"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 HDF5_USE_FILE_LOCKING=FALSE
@@ -29,7 +32,7 @@ for np in $ranks; do
   rm -f "$out"
   sync
   t0=$(now)
-  mpirun --oversubscribe -np "$np" "$dmde" --log-level warn generate population -o "$out" --rows "$rows" --vars "$vars"
+  mpirun --oversubscribe $mpi_args -np "$np" "$dmde" --log-level warn generate population -o "$out" --rows "$rows" --vars "$vars"
   sync
   t1=$(now)
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')

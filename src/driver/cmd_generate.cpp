@@ -27,6 +27,7 @@ struct GenerateParams {
   std::string truth;               ///< learning: truth JSON (default <output>.truth.json)
   std::string select;              ///< population: file of variable names (one a line): only those columns
   std::int64_t chunk_rows = 65536; ///< rows generated and written per block (bounds memory per rank)
+  int threads = 0;                 ///< generating threads per rank (0: the rank's CPUs shared by the ranks on them)
   std::vector<std::string> selected;  ///< filled by validate() from `select`
 
   void validate() {
@@ -36,6 +37,7 @@ struct GenerateParams {
       throw InputError("--vars must be between " + std::to_string(worker::core_var_count()) +
                        " (the variables of the true model) and " + std::to_string(worker::kMaxVars));
     if (chunk_rows < 1) throw InputError("--chunk-rows must be positive");
+    if (threads < 0 || threads > 64) throw InputError("--threads must be between 0 (automatic) and 64");
     if (learning && truth.empty()) truth = output + ".truth.json";
     selected.clear();
     if (!select.empty()) {
@@ -60,14 +62,14 @@ struct GenerateParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & learning & output & rows & vars & seed & truth & select & chunk_rows & selected;
+    ar & learning & output & rows & vars & seed & truth & select & chunk_rows & threads & selected;
   }
 };
 
 int run_generate(Comm& comm, GenerateParams& p) {
   share_params(comm, p);
   const auto t0 = std::chrono::steady_clock::now();
-  worker::GenerateSpec spec{p.learning, p.output, p.rows, p.vars, p.seed, p.selected, p.chunk_rows};
+  worker::GenerateSpec spec{p.learning, p.output, p.rows, p.vars, p.seed, p.selected, p.chunk_rows, p.threads};
   const auto gen = worker::write_generated(comm, spec);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto cols = p.selected.empty() ? static_cast<std::size_t>(p.vars) : p.selected.size();
@@ -97,6 +99,8 @@ void common_options(CLI::App* sub, GenerateParams& p) {
   sub->add_option("--vars", p.vars, "Number of variables (prefix of the 4,360-variable catalogue)")->capture_default_str();
   sub->add_option("--seed", p.seed, "Generator seed")->capture_default_str();
   sub->add_option("--chunk-rows", p.chunk_rows, "Rows generated and written per block")->capture_default_str();
+  sub->add_option("--threads", p.threads, "Generating threads per rank beside the writing one (0: automatic)")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -222,10 +222,10 @@ int run_train(Comm& comm, TrainParams& p) {
       for (std::size_t j = 0; j < names.size() && j < freq.size(); ++j)
         if (freq[j] > 0) a.fit.stats["selection_frequency." + names[j]] = freq[j];
     }
-    a.meta = {{"data_fingerprint", fingerprint},      {"seed", std::to_string(p.seed)},
-              {"parameters", params_json(p).dump()},  {"software_version", worker::software_version()},
-              {"created_utc", utc_now()},             {"table", std::filesystem::path(p.table).filename().string()},
-              {"n_replicates", std::to_string(p.replicates)}, {"effects", nlohmann::json(effect_names).dump()}};
+    a.meta.insert({{"data_fingerprint", fingerprint},      {"seed", std::to_string(p.seed)},
+                   {"parameters", params_json(p).dump()},  {"software_version", worker::software_version()},
+                   {"created_utc", utc_now()},             {"table", std::filesystem::path(p.table).filename().string()},
+                   {"n_replicates", std::to_string(p.replicates)}, {"effects", nlohmann::json(effect_names).dump()}});
     worker::save_artifact(p.output, a);
     worker::export_artifact_json(p.output + ".json", a);
     worker::export_artifact_h5(p.output + ".h5", a);

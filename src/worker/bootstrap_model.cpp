@@ -159,14 +159,23 @@ ClassFit fit_effects(const ClassData& d, const std::vector<int>& effects, Eigen:
   std::vector<bool> keep;
   std::vector<Eigen::Index> idx;
   Eigen::MatrixXd Hk;
+  // The information X'VX from cross-tabulated class codes (exact; no dense rank update).
+  const model::ClassCodes z = class_codes(d, f.effects);
+  std::vector<int> all(f.effects.size() + 1);
+  std::iota(all.begin(), all.end(), 0);
   for (int it = 0; it <= opt.max_iter; ++it) {
     const Eigen::VectorXd mu = eta.unaryExpr([](double e) { return 1.0 / (1.0 + std::exp(-e)); });
     const Eigen::VectorXd v = (wv.array() * mu.array() * (1 - mu.array())).matrix();
     const Eigen::VectorXd g = X.transpose() * (wv.array() * (y - mu).array()).matrix();
-    const Eigen::MatrixXd XV = X.array().colwise() * v.array().sqrt();
-    Eigen::MatrixXd H = Eigen::MatrixXd::Zero(p, p);
-    H.selfadjointView<Eigen::Lower>().rankUpdate(XV.transpose());
-    H = H.selfadjointView<Eigen::Lower>();
+    Eigen::MatrixXd H;
+    if (z.effects() > 0) {
+      H = model::weighted_crossprod(z, all, v);
+    } else {
+      const Eigen::MatrixXd XV = X.array().colwise() * v.array().sqrt();
+      H = Eigen::MatrixXd::Zero(p, p);
+      H.selfadjointView<Eigen::Lower>().rankUpdate(XV.transpose());
+      H = H.selfadjointView<Eigen::Lower>();
+    }
     if (keep.empty()) {
       keep = non_aliased(H);
       for (Eigen::Index j = 0; j < p; ++j)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/table.hpp"
+#include "model/hypothesis.hpp"
 
 namespace dmde::worker {
 
@@ -75,6 +76,13 @@ struct ClassFit {
   bool converged = false;
   int steps = 0;                ///< stepwise steps taken (0 for a plain fit)
 };
+
+/// Class codes (model::ClassCodes, 0 = the reference level) of the intercept, `effects` (in that
+/// order) and the cells of each pair (a, b) (cell code_a + L_a * code_b, last cell = reference, as
+/// interaction_dummies): the input of the class-code kernels. No effects when a class has more than
+/// 255 levels (the caller falls back to dense designs).
+model::ClassCodes class_codes(const ClassData& d, const std::vector<int>& effects,
+                              const std::vector<std::pair<int, int>>& pairs = {});
 
 /// Fits the logistic model with the given effects under row weights `w` (Newton-Raphson).
 ClassFit fit_effects(const ClassData& d, const std::vector<int>& effects, Eigen::Ref<const Eigen::VectorXd> w,

@@ -1,4 +1,6 @@
+#include "core/serialize.hpp"  // first: Eigen members of the scorecard
 #include "worker/final_model.hpp"
+#include "worker/score_model.hpp"
 
 #include <fmt/format.h>
 
@@ -71,6 +73,10 @@ model::ModelArtifact build_final_model(const ClassData& d, const std::vector<int
   s.iterations = fit.iterations;
   s.stats["aic_intercept_only"] = null_fit.neg2ll + 2;
   s.stats["sc_intercept_only"] = null_fit.neg2ll + std::log(s.sum_weights);
+  // The learning side of drift (class shares, score deciles) travels with the model.
+  ScoreModel sm = score_model_from(a, "final model");
+  set_learning_distribution(sm, codes, d.w);
+  a.meta["learning_distribution"] = learning_distribution_json(sm);
   return a;
 }
 

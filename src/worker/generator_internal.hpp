@@ -4,6 +4,7 @@
 #include <Random123/philox.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <vector>
 
@@ -74,17 +75,41 @@ struct Words {
 /// Philox4x32-10 of counters (row0 + i, stream, extra), i < n, into `w` (vectorised loops).
 void philox_rows(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
                  std::uint32_t extra, Words& w);
+/// The same into four arrays of n words (AVX2: eight counters at a time, rounds in registers).
+void philox_block(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
+                  std::uint32_t extra, std::uint32_t* c0, std::uint32_t* c1, std::uint32_t* c2, std::uint32_t* c3);
+/// exp(x) in float for |x| < 87 (Cephes expf: Cody-Waite reduction, degree-5 polynomial; within
+/// 2 ulp of std::exp), branch-free and inline so the transform loops vectorise.
+[[gnu::always_inline]] inline float fast_exp(float x) {
+  x = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x);
+  const float fx = std::floor(x * 1.44269504088896341f + 0.5f);
+  float r = x - fx * 0.693359375f;
+  r = r - fx * -2.12194440e-4f;
+  const float z = r * r;
+  float y = ((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r + 4.1665795894E-2f) * r +
+             1.6666665459E-1f) * r + 5.0000001201E-1f;
+  y = y * z + r + 1.0f;
+  const auto e = static_cast<std::uint32_t>(static_cast<std::int32_t>(fx) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &e, sizeof scale);
+  return y * scale;
+}
 /// log(x) for x in (0, 1] and cos(2 pi u), to float precision, branch-free (vectorisable).
 float fast_log(float x);
 float fast_cos2pi(float u);
 /// z[i] = Box-Muller normal from words 0 and 1 of row i.
 void normals_from(const Words& w, float* z);
+/// z[i] = Box-Muller normal from a[i], b[i], i < n.
+void normals_from(const std::uint32_t* a, const std::uint32_t* b, std::size_t n, float* z);
+/// Both Box-Muller normals of each pair: z0[i] = r cos(2 pi u), z1[i] = r sin(2 pi u).
+void normal_pairs_from(const std::uint32_t* a, const std::uint32_t* b, std::size_t n, float* z0, float* z1);
 
 /// Household context of a block of rows (structure of arrays, one entry per row).
 struct RowCtx {
   std::int64_t begin = 0;
   std::vector<int> caf, commune;
   std::vector<double> f[kFactors];
+  std::vector<float> ff[kFactors];  ///< the factors rounded to float (what the float kernel reads)
   std::vector<signed char> hh, nb_enf, nb_enf19, act_enf, act_resp, act_conj, statut, sep, tutelle, controlled;
   std::vector<signed char> rec[R_COUNT];
   std::size_t size() const { return caf.size(); }

@@ -45,6 +45,36 @@ double commune_latent(const Draw& local, int caf, int com) {
   return normal(r[0], r[1]);
 }
 
+/// Caf and commune latents of the Caf met in a block of rows, drawn once per Caf (not per row).
+class LocalLatents {
+ public:
+  explicit LocalLatents(std::uint64_t seed) : local_(seed, 0xCAFu) {}
+  const Draw& draw() const { return local_; }
+  double caf(int c) { return get(c).caf; }
+  double commune(int c, int com) { return get(c).com[static_cast<std::size_t>(com)]; }
+
+ private:
+  struct Entry {
+    int c = -1;
+    double caf = 0;
+    std::vector<double> com;
+  };
+  Draw local_;
+  std::vector<Entry> cache_;
+  const Entry& get(int c) {
+    if (!cache_.empty() && cache_.back().c == c) return cache_.back();  // rows are ordered by Caf
+    for (const auto& e : cache_)
+      if (e.c == c) return e;
+    Entry e;
+    e.c = c;
+    e.caf = caf_latent(local_, c);
+    e.com.resize(static_cast<std::size_t>(communes(static_cast<std::size_t>(c))));
+    for (std::size_t k = 0; k < e.com.size(); ++k) e.com[k] = commune_latent(local_, c, static_cast<int>(k));
+    cache_.push_back(std::move(e));
+    return cache_.back();
+  }
+};
+
 }  // namespace
 
 Generator::Generator(std::uint64_t seed, Domain domain, std::int64_t n_rows, int n_vars)
@@ -87,102 +117,125 @@ void Generator::fill_keys(std::int64_t begin, std::int64_t end, std::vector<std:
 namespace {
 
 RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
-                const std::vector<std::int64_t>& caf_start) {
+                const std::vector<std::int64_t>& caf_start, LocalLatents& L) {
   RowCtx x;
   const auto n = static_cast<std::size_t>(end - begin);
   x.begin = begin;
   x.caf.resize(n);
   x.commune.resize(n);
   for (auto& v : x.f) v.resize(n);
+  for (auto& v : x.ff) v.resize(n);
   for (auto* v : {&x.hh, &x.nb_enf, &x.nb_enf19, &x.act_enf, &x.act_resp, &x.act_conj, &x.statut, &x.sep, &x.tutelle,
                   &x.controlled})
     v->resize(n);
   for (auto& v : x.rec) v.resize(n);
   const Draw d(seed, static_cast<std::uint32_t>(domain));
-  const Draw local(seed, 0xCAFu);
-  double cl = 0;
-  int cur = -1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto row = static_cast<std::uint64_t>(begin) + i;
-    const int c = static_cast<int>(std::upper_bound(caf_start.begin(), caf_start.end(), static_cast<std::int64_t>(row)) -
-                                   caf_start.begin()) - 1;
-    if (c != cur) { cur = c; cl = caf_latent(local, c); }
-    x.caf[i] = c;
-    const auto r0 = d(row, kStreamCtx + 0), r1 = d(row, kStreamCtx + 1);
-    const auto r4 = d(row, kStreamCtx + 4), r5 = d(row, kStreamCtx + 5), r6 = d(row, kStreamCtx + 6);
-    const int com = static_cast<int>(u01(r4[0]) * communes(static_cast<std::size_t>(c)));
-    x.commune[i] = com;
-    double z[kFactors];
-    normals(r0[0], r0[1], z[0], z[1]);
-    normals(r0[2], r0[3], z[2], z[3]);
-    normals(r1[0], r1[1], z[4], z[5]);
-    normals(r1[2], r1[3], z[6], z[7]);
-    // Correlated factors: precarity partly local; instability and unemployment follow precarity.
-    const double prec = 0.92 * z[0] + 0.3 * cl + 0.25 * commune_latent(local, c, com);
-    double f[kFactors];
-    f[F_PREC] = prec;
-    f[F_INSTAB] = 0.45 * prec + 0.89 * z[1];
-    f[F_FAMILY] = z[2];
-    f[F_DIGITAL] = -0.3 * prec + 0.95 * z[3];
-    f[F_EMPLOY] = -0.5 * prec + 0.87 * z[4];
-    f[F_HOUSING] = 0.3 * f[F_INSTAB] + 0.95 * z[5];
-    f[F_AGE] = z[6];
-    f[F_CONTACT] = 0.3 * prec + 0.95 * z[7];
-    for (int k = 0; k < kFactors; ++k) x.f[k][i] = f[k];
-    double n0, n1, n2, n3;
-    normals(r5[0], r5[1], n0, n1);
-    normals(r5[2], r5[3], n2, n3);
-    // Household type: children from family complexity; single parents more precarious.
-    const bool kids = f[F_FAMILY] > -0.202;
-    int hh;
-    if (kids) hh = u01(r4[1]) < sigmoid(-0.965 + 0.5 * prec) ? 1 : 3;
-    else hh = u01(r4[1]) < 0.095 ? 2 : 0;
-    x.hh[i] = static_cast<signed char>(hh);
-    const int ne = kids ? std::min(10, 1 + static_cast<int>(-std::log(u01(r4[2])) * (1.0 + 0.4 * std::max(f[F_FAMILY], 0.0)))) : 0;
-    int n19 = 0;
-    if (kids && u01(r4[3]) < 0.10 + 0.08 * std::max(f[F_AGE], 0.0)) n19 = std::min(ne, 1 + (u01(r6[0]) < 0.2));
-    x.nb_enf[i] = static_cast<signed char>(ne);
-    x.nb_enf19[i] = static_cast<signed char>(n19);
-    // Children's activity: only for a child aged 19+; rare level "stagiaire_formation".
-    int ae = kids ? 1 : 0;
-    if (n19 > 0) {
-      const double u = u01(r6[1]);
-      ae = u < 0.45 ? 2 : u < 0.60 ? 3 : u < 0.85 ? 4 : u < 0.97 ? 5 : 6;
+  // The context streams' Philox words, batched per tile of rows (vectorised) instead of per row.
+  constexpr std::size_t T = 1024;
+  constexpr std::uint32_t kStreams[] = {0, 1, 4, 5, 6, 7, 8};
+  constexpr std::size_t S = std::size(kStreams);
+  std::vector<std::uint32_t> buf(S * 4 * T);
+  // Box-Muller pairs of the context, vectorised in float: (stream slot, first word) of each pair.
+  constexpr std::pair<std::size_t, std::size_t> kPairs[] = {{0, 0}, {0, 2}, {1, 0}, {1, 2}, {3, 0}, {3, 2}, {6, 0}, {6, 2}};
+  constexpr std::size_t P = std::size(kPairs);
+  std::vector<float> nz(2 * P * T);
+  struct R {
+    std::uint32_t v[4];
+    std::uint32_t operator[](int j) const { return v[j]; }
+  };
+  int c = -1;
+  for (std::size_t t0 = 0; t0 < n; t0 += T) {
+    const std::size_t m = std::min(T, n - t0);
+    for (std::size_t k = 0; k < S; ++k) {
+      std::uint32_t* p = &buf[k * 4 * T];
+      philox_block(d.key, static_cast<std::uint64_t>(begin) + t0, m, kStreamCtx + kStreams[k], 0, p, p + T, p + 2 * T,
+                   p + 3 * T);
     }
-    x.act_enf[i] = static_cast<signed char>(ae);
-    auto activity = [&](double e, double age, double u) {
-      if (age > 1.65) return 5;  // retraite
-      if (age < -1.7) return 4;  // etudiant
-      if (e > -0.5) return u < 0.08 ? 3 : u < 0.095 ? 6 : 0;
-      return e > -1.05 ? 1 : 2;
-    };
-    const int ar = activity(f[F_EMPLOY], f[F_AGE], u01(r6[2]));
-    x.act_resp[i] = static_cast<signed char>(ar);
-    const bool spouse = hh >= 2;
-    x.act_conj[i] = static_cast<signed char>(
-        spouse ? activity(0.5 * f[F_EMPLOY] + 0.87 * n0, 0.8 * f[F_AGE] + 0.6 * n1, u01(r6[3])) : -1);
-    int st;
-    const auto r7 = d(row, kStreamCtx + 7);
-    if (0.6 * f[F_AGE] - 0.6 * prec + 0.5 * n2 > 1.0) st = 2;
-    else if (u01(r7[0]) < 0.07) st = 3;
-    else if (u01(r7[0]) < 0.085) st = 4;
-    else st = prec + 0.5 * n3 > 0.3 ? 1 : 0;
-    x.statut[i] = static_cast<signed char>(st);
-    const bool tenant = st == 0 || st == 1 || st == 4;
-    const bool works = ar == 0 || ar == 3 || ar == 6;
-    const auto r8 = d(row, kStreamCtx + 8);
-    double m0, m1, m2, m3;
-    normals(r8[0], r8[1], m0, m1);
-    normals(r8[2], r8[3], m2, m3);
-    x.rec[R_RSA][i] = 0.75 * prec - 0.45 * f[F_EMPLOY] + 0.5 * m0 > 1.1 && !works;
-    x.rec[R_PPA][i] = works && 0.6 * prec + 0.6 * m1 > -0.2;
-    x.rec[R_AF][i] = ne >= 2 || (ne >= 1 && caf_catalogue()[static_cast<std::size_t>(c)].code > 970);
-    x.rec[R_CF][i] = ne >= 3 && prec > -0.5;
-    x.rec[R_AL][i] = tenant && 0.8 * prec + 0.6 * m2 > -0.3;
-    x.rec[R_AAH][i] = 0.6 * m3 + 0.4 * prec > 0.95;
-    x.sep[i] = u01(r7[1]) < sigmoid(-3.0 + 0.6 * f[F_INSTAB] + (hh == 1 ? 1.2 : 0.0));
-    x.tutelle[i] = u01(r7[2]) < 0.012 + (x.rec[R_AAH][i] ? 0.03 : 0.0);
-    x.controlled[i] = u01(r7[3]) < 0.6;
+    for (std::size_t k = 0; k < P; ++k) {
+      const std::uint32_t* p = &buf[kPairs[k].first * 4 * T + kPairs[k].second * T];
+      normal_pairs_from(p, p + T, m, &nz[2 * k * T], &nz[(2 * k + 1) * T]);
+    }
+    for (std::size_t i = t0; i < t0 + m; ++i) {
+      const auto zn = [&](std::size_t k) { return static_cast<double>(nz[k * T + (i - t0)]); };
+      const auto row = static_cast<std::uint64_t>(begin) + i;
+      const auto word = [&](std::size_t k) {
+        const std::uint32_t* p = &buf[k * 4 * T + (i - t0)];
+        return R{{p[0], p[T], p[2 * T], p[3 * T]}};
+      };
+      if (c < 0 || static_cast<std::int64_t>(row) >= caf_start[static_cast<std::size_t>(c) + 1])
+        c = static_cast<int>(std::upper_bound(caf_start.begin(), caf_start.end(), static_cast<std::int64_t>(row)) -
+                             caf_start.begin()) - 1;
+      const double cl = L.caf(c);
+      x.caf[i] = c;
+      const R r4 = word(2), r6 = word(4), r7 = word(5);
+      const int com = static_cast<int>(u01(r4[0]) * communes(static_cast<std::size_t>(c)));
+      x.commune[i] = com;
+      double z[kFactors];
+      for (std::size_t k = 0; k < kFactors; ++k) z[k] = zn(k);
+      // Correlated factors: precarity partly local; instability and unemployment follow precarity.
+      const double prec = 0.92 * z[0] + 0.3 * cl + 0.25 * L.commune(c, com);
+      double f[kFactors];
+      f[F_PREC] = prec;
+      f[F_INSTAB] = 0.45 * prec + 0.89 * z[1];
+      f[F_FAMILY] = z[2];
+      f[F_DIGITAL] = -0.3 * prec + 0.95 * z[3];
+      f[F_EMPLOY] = -0.5 * prec + 0.87 * z[4];
+      f[F_HOUSING] = 0.3 * f[F_INSTAB] + 0.95 * z[5];
+      f[F_AGE] = z[6];
+      f[F_CONTACT] = 0.3 * prec + 0.95 * z[7];
+      for (int k = 0; k < kFactors; ++k) {
+        x.f[k][i] = f[k];
+        x.ff[k][i] = static_cast<float>(f[k]);
+      }
+      const double n0 = zn(8), n1 = zn(9), n2 = zn(10), n3 = zn(11);
+      // Household type: children from family complexity; single parents more precarious.
+      const bool kids = f[F_FAMILY] > -0.202;
+      int hh;
+      if (kids) hh = u01(r4[1]) < sigmoid(-0.965 + 0.5 * prec) ? 1 : 3;
+      else hh = u01(r4[1]) < 0.095 ? 2 : 0;
+      x.hh[i] = static_cast<signed char>(hh);
+      const int ne = kids ? std::min(10, 1 + static_cast<int>(-std::log(u01(r4[2])) * (1.0 + 0.4 * std::max(f[F_FAMILY], 0.0)))) : 0;
+      int n19 = 0;
+      if (kids && u01(r4[3]) < 0.10 + 0.08 * std::max(f[F_AGE], 0.0)) n19 = std::min(ne, 1 + (u01(r6[0]) < 0.2));
+      x.nb_enf[i] = static_cast<signed char>(ne);
+      x.nb_enf19[i] = static_cast<signed char>(n19);
+      // Children's activity: only for a child aged 19+; rare level "stagiaire_formation".
+      int ae = kids ? 1 : 0;
+      if (n19 > 0) {
+        const double u = u01(r6[1]);
+        ae = u < 0.45 ? 2 : u < 0.60 ? 3 : u < 0.85 ? 4 : u < 0.97 ? 5 : 6;
+      }
+      x.act_enf[i] = static_cast<signed char>(ae);
+      auto activity = [&](double e, double age, double u) {
+        if (age > 1.65) return 5;  // retraite
+        if (age < -1.7) return 4;  // etudiant
+        if (e > -0.5) return u < 0.08 ? 3 : u < 0.095 ? 6 : 0;
+        return e > -1.05 ? 1 : 2;
+      };
+      const int ar = activity(f[F_EMPLOY], f[F_AGE], u01(r6[2]));
+      x.act_resp[i] = static_cast<signed char>(ar);
+      const bool spouse = hh >= 2;
+      x.act_conj[i] = static_cast<signed char>(
+          spouse ? activity(0.5 * f[F_EMPLOY] + 0.87 * n0, 0.8 * f[F_AGE] + 0.6 * n1, u01(r6[3])) : -1);
+      int st;
+      if (0.6 * f[F_AGE] - 0.6 * prec + 0.5 * n2 > 1.0) st = 2;
+      else if (u01(r7[0]) < 0.07) st = 3;
+      else if (u01(r7[0]) < 0.085) st = 4;
+      else st = prec + 0.5 * n3 > 0.3 ? 1 : 0;
+      x.statut[i] = static_cast<signed char>(st);
+      const bool tenant = st == 0 || st == 1 || st == 4;
+      const bool works = ar == 0 || ar == 3 || ar == 6;
+      const double m0 = zn(12), m1 = zn(13), m2 = zn(14), m3 = zn(15);
+      x.rec[R_RSA][i] = 0.75 * prec - 0.45 * f[F_EMPLOY] + 0.5 * m0 > 1.1 && !works;
+      x.rec[R_PPA][i] = works && 0.6 * prec + 0.6 * m1 > -0.2;
+      x.rec[R_AF][i] = ne >= 2 || (ne >= 1 && caf_catalogue()[static_cast<std::size_t>(c)].code > 970);
+      x.rec[R_CF][i] = ne >= 3 && prec > -0.5;
+      x.rec[R_AL][i] = tenant && 0.8 * prec + 0.6 * m2 > -0.3;
+      x.rec[R_AAH][i] = 0.6 * m3 + 0.4 * prec > 0.95;
+      x.sep[i] = u01(r7[1]) < sigmoid(-3.0 + 0.6 * f[F_INSTAB] + (hh == 1 ? 1.2 : 0.0));
+      x.tutelle[i] = u01(r7[2]) < 0.012 + (x.rec[R_AAH][i] ? 0.03 : 0.0);
+      x.controlled[i] = u01(r7[3]) < 0.6;
+    }
   }
   return x;
 }
@@ -213,9 +266,9 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
   if (begin < 0 || end > n_rows_ || begin > end) throw std::invalid_argument("Generator::fill: bad row range");
   const auto n = static_cast<std::size_t>(end - begin);
   X.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
-  const RowCtx x = make_ctx(seed_, domain_, begin, end, caf_start_);
+  LocalLatents L(seed_);
+  const RowCtx x = make_ctx(seed_, domain_, begin, end, caf_start_, L);
   const Draw d(seed_, static_cast<std::uint32_t>(domain_));
-  const Draw local(seed_, 0xCAFu);
   constexpr float nan = std::numeric_limits<float>::quiet_NaN();
   // Block latents are shared by the windows of a quantity: drawn once per block of rows.
   std::vector<std::pair<int, std::vector<float>>> blocks;
@@ -229,13 +282,15 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
     blocks.emplace_back(id, std::move(v));
     return blocks.back().second;
   };
-  std::vector<float> z(n);
-  Words words;
+  // Each column is made tile by tile so its Philox words and latents stay in L1 between passes.
+  constexpr std::size_t T = 1024;
+  std::vector<float> zbuf(T), lv;
+  std::vector<std::uint32_t> wbuf(4 * T);
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
-    float* out = X.col(static_cast<Eigen::Index>(j)).data();
+    float* col = X.col(static_cast<Eigen::Index>(j)).data();
     if (g.dist == Dist::Special) {
-      for (std::size_t i = 0; i < n; ++i) out[i] = special(g.special, x, i);
+      for (std::size_t i = 0; i < n; ++i) col[i] = special(g.special, x, i);
       continue;
     }
     double l2 = 0;
@@ -243,77 +298,92 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
     const auto resid = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - l2)));
     const float sr = std::sqrt(g.rho), se = std::sqrt(1.0f - g.rho);
     const std::vector<float>* bl = g.block >= 0 ? &block_latent(g.block) : nullptr;
-    // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
-    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, g.stream, 0, words);
-    normals_from(words, z.data());
-    const std::uint32_t* u2 = words.w[2].data();
-    const std::uint32_t* u3 = words.w[3].data();
-    if (bl) {
-      const float* b = bl->data();
-      for (std::size_t i = 0; i < n; ++i) z[i] = resid * (sr * b[i] + se * z[i]);
-    } else {
-      for (std::size_t i = 0; i < n; ++i) z[i] *= resid;
-    }
-    for (int k = 0; k < kFactors; ++k) {
-      const float l = g.load[static_cast<std::size_t>(k)];
-      if (l == 0.0f) continue;
-      const double* fk = x.f[k].data();
-      for (std::size_t i = 0; i < n; ++i) z[i] += l * static_cast<float>(fk[i]);
-    }
-    if (g.local) {
-      // Constant per Caf (or commune): drawn from the Caf/commune, not the row.
-      for (std::size_t i = 0; i < n; ++i) {
-        const int c = x.caf[i], com = g.local == 2 ? x.commune[i] : 0;
-        const auto rl = local(static_cast<std::uint64_t>(c), kStreamLocal + 2 + g.stream, static_cast<std::uint32_t>(com));
-        const double e = normal(rl[0], rl[1]);
-        z[i] = static_cast<float>(g.local == 1 ? 0.8 * caf_latent(local, c) + 0.6 * e
-                                               : 0.55 * caf_latent(local, c) + 0.55 * commune_latent(local, c, com) + 0.63 * e);
+    const auto t_miss = static_cast<std::uint32_t>(std::min(4294967295.0, static_cast<double>(g.p_miss) * 4294967296.0));
+    int lc = -1;  // Caf whose local values are in lv
+    for (std::size_t t0 = 0; t0 < n; t0 += T) {
+      const std::size_t m = std::min(T, n - t0);
+      float* __restrict z = zbuf.data();
+      float* __restrict out = col + t0;
+      std::uint32_t* w0 = wbuf.data();
+      const std::uint32_t* u2 = w0 + 2 * T;
+      const std::uint32_t* u3 = w0 + 3 * T;
+      // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
+      philox_block(d.key, static_cast<std::uint64_t>(begin) + t0, m, g.stream, 0, w0, w0 + T, w0 + 2 * T, w0 + 3 * T);
+      normals_from(w0, w0 + T, m, z);
+      if (bl) {
+        const float* b = bl->data() + t0;
+        for (std::size_t i = 0; i < m; ++i) z[i] = resid * (sr * b[i] + se * z[i]);
+      } else {
+        for (std::size_t i = 0; i < m; ++i) z[i] *= resid;
       }
-    }
-    // Pass 2: the transform (cheap, branch-light loops the compiler can vectorise).
-    switch (g.dist) {
-      case Dist::Normal:
-        for (std::size_t i = 0; i < n; ++i) out[i] = std::max(g.lo, std::round(10.0f * (g.a + g.b * z[i])) / 10.0f);
-        break;
-      case Dist::LogNormal:
-        for (std::size_t i = 0; i < n; ++i)
-          out[i] = z[i] < g.zero_cut ? 0.0f : std::round(100.0f * std::exp(g.a + g.b * z[i])) / 100.0f;
-        break;
-      case Dist::Count:
-        for (std::size_t i = 0; i < n; ++i)
-          out[i] = z[i] < g.zero_cut ? 0.0f : std::floor(std::exp(g.a + g.b * z[i]) + u01f(u3[i]));
-        break;
-      case Dist::Binary:
-        for (std::size_t i = 0; i < n; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
-        break;
-      case Dist::Category:
-        for (std::size_t i = 0; i < n; ++i)
-          out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
-        break;
-      case Dist::Uniform:
-        for (std::size_t i = 0; i < n; ++i) out[i] = u01f(u3[i]);
-        break;
-      default: break;
-    }
-    if (g.receipt >= 0) {
-      const signed char* rec = x.rec[g.receipt].data();
-      for (std::size_t i = 0; i < n; ++i) out[i] = rec[i] ? out[i] : 0.0f;
-    }
-    // Missingness: random (threshold on a 32-bit word), then structural.
-    if (g.p_miss > 0) {
-      const auto t = static_cast<std::uint32_t>(std::min(4294967295.0, static_cast<double>(g.p_miss) * 4294967296.0));
-      for (std::size_t i = 0; i < n; ++i) out[i] = u2[i] < t ? nan : out[i];
-    }
-    for (std::size_t i = 0; i < n && g.requires_; ++i) {
-      bool miss = false;
-      switch (g.requires_) {
-        case 1: miss = x.hh[i] < 2; break;
-        case 2: miss = x.nb_enf[i] == 0; break;
-        case 3: miss = !(x.statut[i] == 0 || x.statut[i] == 1 || x.statut[i] == 4); break;
-        case 4: miss = !x.controlled[i]; break;
+      for (int k = 0; k < kFactors; ++k) {
+        const float l = g.load[static_cast<std::size_t>(k)];
+        if (l == 0.0f) continue;
+        const float* fk = x.ff[k].data() + t0;
+        for (std::size_t i = 0; i < m; ++i) z[i] += l * fk[i];
+      }
+      if (g.local) {
+        // Constant per Caf (or commune): drawn from the Caf/commune, not the row, once per Caf.
+        for (std::size_t i = 0; i < m; ++i) {
+          const int c = x.caf[t0 + i];
+          if (c != lc) {
+            lc = c;
+            lv.resize(g.local == 2 ? static_cast<std::size_t>(communes(static_cast<std::size_t>(c))) : 1);
+            for (std::size_t com = 0; com < lv.size(); ++com) {
+              const auto rl = L.draw()(static_cast<std::uint64_t>(c), kStreamLocal + 2 + g.stream,
+                                       static_cast<std::uint32_t>(com));
+              const double e = normal(rl[0], rl[1]);
+              lv[com] = static_cast<float>(g.local == 1 ? 0.8 * L.caf(c) + 0.6 * e
+                                                        : 0.55 * L.caf(c) + 0.55 * L.commune(c, static_cast<int>(com)) + 0.63 * e);
+            }
+          }
+          z[i] = lv[g.local == 2 ? static_cast<std::size_t>(x.commune[t0 + i]) : 0];
+        }
+      }
+      // Pass 2: the transform (cheap, branch-light loops the compiler can vectorise).
+      switch (g.dist) {
+        case Dist::Normal:
+          for (std::size_t i = 0; i < m; ++i) out[i] = std::max(g.lo, std::round(10.0f * (g.a + g.b * z[i])) / 10.0f);
+          break;
+        case Dist::LogNormal:
+          for (std::size_t i = 0; i < m; ++i)
+            out[i] = z[i] < g.zero_cut ? 0.0f : std::round(100.0f * fast_exp(g.a + g.b * z[i])) / 100.0f;
+          break;
+        case Dist::Count:
+          for (std::size_t i = 0; i < m; ++i)
+            out[i] = z[i] < g.zero_cut ? 0.0f : std::floor(fast_exp(g.a + g.b * z[i]) + u01f(u3[i]));
+          break;
+        case Dist::Binary:
+          for (std::size_t i = 0; i < m; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
+          break;
+        case Dist::Category:
+          for (std::size_t i = 0; i < m; ++i)
+            out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
+          break;
+        case Dist::Uniform:
+          for (std::size_t i = 0; i < m; ++i) out[i] = u01f(u3[i]);
+          break;
         default: break;
       }
-      if (miss) out[i] = nan;
+      if (g.receipt >= 0) {
+        const signed char* rec = x.rec[g.receipt].data() + t0;
+        for (std::size_t i = 0; i < m; ++i) out[i] = rec[i] ? out[i] : 0.0f;
+      }
+      // Missingness: random (threshold on a 32-bit word), then structural.
+      if (g.p_miss > 0)
+        for (std::size_t i = 0; i < m; ++i) out[i] = u2[i] < t_miss ? nan : out[i];
+      for (std::size_t i = 0; i < m && g.requires_; ++i) {
+        const std::size_t r = t0 + i;
+        bool miss = false;
+        switch (g.requires_) {
+          case 1: miss = x.hh[r] < 2; break;
+          case 2: miss = x.nb_enf[r] == 0; break;
+          case 3: miss = !(x.statut[r] == 0 || x.statut[r] == 1 || x.statut[r] == 4); break;
+          case 4: miss = !x.controlled[r]; break;
+          default: break;
+        }
+        if (miss) out[i] = nan;
+      }
     }
   }
 }

@@ -3,43 +3,115 @@
 // Bit-identical to r123::Philox4x32 (checked in tests), and IEEE float only (no fast-math), so
 // the vector body and the scalar tail of a loop give the same bits whatever the block split.
 #include <bit>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 #include <cmath>
 
 #include "worker/generator_internal.hpp"
 
 namespace dmde::worker::detail {
 
+namespace {
+
+// Scalar Philox4x32-10 of counters (row0 + i, stream, extra) for i in [i0, n).
+void philox_scalar(const Philox::key_type& key, std::uint64_t row0, std::size_t i0, std::size_t n,
+                   std::uint32_t stream, std::uint32_t extra, std::uint32_t* c0, std::uint32_t* c1,
+                   std::uint32_t* c2, std::uint32_t* c3) {
+  for (std::size_t i = i0; i < n; ++i) {
+    const std::uint64_t row = row0 + i;
+    std::uint32_t x0 = static_cast<std::uint32_t>(row), x1 = static_cast<std::uint32_t>(row >> 32), x2 = stream,
+                  x3 = extra;
+    std::uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; ++round) {
+      if (round > 0) {
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+      }
+      const std::uint64_t p0 = static_cast<std::uint64_t>(0xD2511F53u) * x0;
+      const std::uint64_t p1 = static_cast<std::uint64_t>(0xCD9E8D57u) * x2;
+      x0 = static_cast<std::uint32_t>(p1 >> 32) ^ x1 ^ k0;
+      x1 = static_cast<std::uint32_t>(p1);
+      x2 = static_cast<std::uint32_t>(p0 >> 32) ^ x3 ^ k1;
+      x3 = static_cast<std::uint32_t>(p0);
+    }
+    c0[i] = x0;
+    c1[i] = x1;
+    c2[i] = x2;
+    c3[i] = x3;
+  }
+}
+
+#ifdef __AVX2__
+// (hi, lo) 32-bit halves of the 8 products a[i] * m (vpmuludq works on even lanes: do odd ones shifted).
+[[gnu::always_inline]] inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
+  const __m256i pe = _mm256_mul_epu32(a, m);
+  const __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+  hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+  lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+}
+#endif
+
+}  // namespace
+
+void philox_block(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
+                  std::uint32_t extra, std::uint32_t* c0, std::uint32_t* c1, std::uint32_t* c2, std::uint32_t* c3) {
+  std::size_t i = 0;
+#ifdef __AVX2__
+  // Eight counters per iteration, all ten rounds in registers (one store per word). The vector
+  // path needs the high word of the row constant over the block; else the scalar loop does it all.
+  if (static_cast<std::uint64_t>(static_cast<std::uint32_t>(row0)) + n <= 0x100000000ULL) {
+    const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
+    const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
+    const __m256i hi_row = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(row0 >> 32)));
+    const __m256i vs = _mm256_set1_epi32(static_cast<int>(stream)), ve = _mm256_set1_epi32(static_cast<int>(extra));
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const auto lo_row = static_cast<std::uint32_t>(row0);
+    // Two independent groups of eight per step: the multiplies of one hide the latency of the other.
+    const auto step = [&]<int G>(std::size_t at) {
+      __m256i x0[G], x1[G], x2[G], x3[G];
+      for (int g = 0; g < G; ++g) {
+        x0[g] = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(lo_row + static_cast<std::uint32_t>(at + 8 * g))), lane);
+        x1[g] = hi_row;
+        x2[g] = vs;
+        x3[g] = ve;
+      }
+      std::uint32_t k0 = key[0], k1 = key[1];
+      for (int round = 0; round < 10; ++round) {
+        if (round > 0) {
+          k0 += 0x9E3779B9u;
+          k1 += 0xBB67AE85u;
+        }
+        const __m256i K0 = _mm256_set1_epi32(static_cast<int>(k0)), K1 = _mm256_set1_epi32(static_cast<int>(k1));
+        for (int g = 0; g < G; ++g) {
+          __m256i hi0, lo0, hi1, lo1;
+          mulhilo8(x0[g], m0, hi0, lo0);
+          mulhilo8(x2[g], m1, hi1, lo1);
+          x0[g] = _mm256_xor_si256(_mm256_xor_si256(hi1, x1[g]), K0);
+          x1[g] = lo1;
+          x2[g] = _mm256_xor_si256(_mm256_xor_si256(hi0, x3[g]), K1);
+          x3[g] = lo0;
+        }
+      }
+      for (int g = 0; g < G; ++g) {
+        const std::size_t o = at + 8 * static_cast<std::size_t>(g);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c0 + o), x0[g]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c1 + o), x1[g]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c2 + o), x2[g]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c3 + o), x3[g]);
+      }
+    };
+    for (; i + 16 <= n; i += 16) step.template operator()<2>(i);
+    for (; i + 8 <= n; i += 8) step.template operator()<1>(i);
+  }
+#endif
+  philox_scalar(key, row0, i, n, stream, extra, c0, c1, c2, c3);
+}
+
 void philox_rows(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
                  std::uint32_t extra, Words& w) {
   w.resize(n);
-  std::uint32_t* __restrict c0 = w.w[0].data();
-  std::uint32_t* __restrict c1 = w.w[1].data();
-  std::uint32_t* __restrict c2 = w.w[2].data();
-  std::uint32_t* __restrict c3 = w.w[3].data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t row = row0 + i;
-    c0[i] = static_cast<std::uint32_t>(row);
-    c1[i] = static_cast<std::uint32_t>(row >> 32);
-    c2[i] = stream;
-    c3[i] = extra;
-  }
-  std::uint32_t k0 = key[0], k1 = key[1];
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t p0 = static_cast<std::uint64_t>(0xD2511F53u) * c0[i];
-      const std::uint64_t p1 = static_cast<std::uint64_t>(0xCD9E8D57u) * c2[i];
-      const auto hi0 = static_cast<std::uint32_t>(p0 >> 32), lo0 = static_cast<std::uint32_t>(p0);
-      const auto hi1 = static_cast<std::uint32_t>(p1 >> 32), lo1 = static_cast<std::uint32_t>(p1);
-      c0[i] = hi1 ^ c1[i] ^ k0;
-      c1[i] = lo1;
-      c2[i] = hi0 ^ c3[i] ^ k1;
-      c3[i] = lo0;
-    }
-  }
+  philox_block(key, row0, n, stream, extra, w.w[0].data(), w.w[1].data(), w.w[2].data(), w.w[3].data());
 }
 
 namespace {
@@ -81,11 +153,20 @@ float fast_cos2pi(float u) { return cos2pi_impl(u); }
 // Built with -fno-math-errno -fno-trapping-math (sqrt of a non-negative value never sets errno; no
 // FP traps: GCC then if-converts and vectorises
 // this loop) and -ffp-contract=off (no FMA: vector body and scalar tail give the same bits).
-void normals_from(const Words& w, float* z) {
-  const std::uint32_t* __restrict a = w.w[0].data();
-  const std::uint32_t* __restrict b = w.w[1].data();
-  const std::size_t n = w.w[0].size();
+void normals_from(const std::uint32_t* __restrict a, const std::uint32_t* __restrict b, std::size_t n,
+                  float* __restrict z) {
   for (std::size_t i = 0; i < n; ++i) z[i] = std::sqrt(-2.0f * log_impl(u01f(a[i]))) * cos2pi_impl(u01f(b[i]));
 }
+
+void normal_pairs_from(const std::uint32_t* __restrict a, const std::uint32_t* __restrict b, std::size_t n,
+                       float* __restrict z0, float* __restrict z1) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const float r = std::sqrt(-2.0f * log_impl(u01f(a[i]))), u = u01f(b[i]);
+    z0[i] = r * cos2pi_impl(u);
+    z1[i] = r * cos2pi_impl(u - 0.25f);  // sin(2 pi u)
+  }
+}
+
+void normals_from(const Words& w, float* z) { normals_from(w.w[0].data(), w.w[1].data(), w.w[0].size(), z); }
 
 }  // namespace dmde::worker::detail

@@ -1,8 +1,15 @@
 // Parallel writing of a generated table, and the truth report of a learning table.
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <future>
+
+#include "core/log.hpp"
 #include "worker/generator.hpp"
 #include "worker/partition.hpp"
 
@@ -20,7 +27,32 @@ std::string caf_meta() {
   return s;
 }
 
+/// One generated block of rows, ready to write.
+struct Block {
+  std::int64_t begin = 0;
+  std::vector<std::int64_t> id;
+  std::vector<std::int32_t> caf;
+  Eigen::VectorXd weight;
+  Eigen::MatrixXf X;
+  Eigen::MatrixXd out;
+};
+
 }  // namespace
+
+int generator_threads(const Comm& comm) {
+  // The CPUs this rank may run on (its mpirun/srun binding), shared with the ranks of the same host
+  // bound to the same CPUs (all of them under --bind-to none); capped to bound memory (one block
+  // buffer per thread). The writing thread mostly waits on the kernel, so it is not counted.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  const std::string key = std::string(host) + '\n' + std::string(reinterpret_cast<const char*>(&set), sizeof set);
+  const auto all = comm.allgather(key);
+  const auto sharing = std::max<std::ptrdiff_t>(1, std::count(all.begin(), all.end(), key));
+  return std::clamp(cpus / static_cast<int>(sharing), 1, 8);
+}
 
 Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   Generator gen(spec.seed, spec.learning ? Domain::Learning : Domain::Population, spec.rows, spec.vars);
@@ -44,19 +76,39 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   wopt.chunk_rows = static_cast<hsize_t>(std::min(spec.chunk_rows, spec.rows));
   TableWriter w(comm, spec.output, s, wopt);
   const auto mine = block_range(spec.rows, comm.rank(), comm.size());
-  std::vector<std::int64_t> id;
-  std::vector<std::int32_t> caf;
-  Eigen::VectorXd weight;
-  Eigen::MatrixXf X;
-  Eigen::MatrixXd out;
-  if (spec.learning) (void)gen.truth();  // solve once, before the loop
-  for (std::int64_t b = mine.begin; b < mine.end; b += spec.chunk_rows) {
-    const std::int64_t e = std::min(mine.end, b + spec.chunk_rows);
-    gen.fill_keys(b, e, id, caf, weight);
-    gen.fill(b, e, cols, X);
-    if (spec.learning) gen.fill_outcomes(b, e, out);
-    else out.resize(e - b, 0);
-    w.write_rows(b, id, caf, weight, out, X);
+  if (spec.learning) (void)gen.truth();  // solve once, before the loop (the compute thread only reads it)
+  // Pipelining: helper threads generate the next blocks while this thread writes the current one,
+  // so the time approaches max(compute, write) instead of their sum. Only this (main) thread calls
+  // HDF5/MPI (MPI_THREAD_FUNNELED); the generator is a pure function of the row range, so the
+  // bits do not depend on which thread made a block.
+  // Blocks follow the file's chunk grid (a rank's first block may be shorter): each column write
+  // is then whole chunks, not two partial ones.
+  const auto block_end = [&](std::int64_t b) { return std::min(mine.end, (b / spec.chunk_rows + 1) * spec.chunk_rows); };
+  const auto make = [&](std::int64_t b, Block& k) {
+    k.begin = b;
+    const std::int64_t e = block_end(b);
+    gen.fill_keys(b, e, k.id, k.caf, k.weight);
+    gen.fill(b, e, cols, k.X);
+    if (spec.learning) gen.fill_outcomes(b, e, k.out);
+    else k.out.resize(e - b, 0);
+  };
+  const auto threads = static_cast<std::size_t>(spec.threads > 0 ? spec.threads : generator_threads(comm));
+  spdlog::debug("generate: {} generating thread(s) beside the writing one", threads);
+  std::vector<Block> buf(threads + 1);  // ring, reused: no fresh pages to fault in per block
+  std::deque<std::future<void>> inflight;  // after buf: destroyed (waited for) first
+  std::int64_t next = mine.begin;
+  std::size_t launched = 0;
+  const auto launch = [&] {
+    inflight.push_back(std::async(std::launch::async, make, next, std::ref(buf[launched++ % buf.size()])));
+    next = block_end(next);
+  };
+  while (inflight.size() < threads && next < mine.end) launch();
+  for (std::size_t k = 0; !inflight.empty(); ++k) {
+    inflight.front().get();
+    inflight.pop_front();
+    if (next < mine.end) launch();  // slot (k + threads) mod (threads + 1): never block k's
+    const Block& cur = buf[k % buf.size()];
+    w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out, cur.X);
   }
   w.commit();
   return gen;

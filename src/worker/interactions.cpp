@@ -19,36 +19,6 @@ namespace {
 // pair's statistic comes from the same computation at any rank count.
 constexpr std::size_t kPairsPerTask = 64;
 
-// Class codes (model::ClassCodes: 0 = reference) of the intercept, the kept main effects
-// (ascending, the design order of fit_effects) and the cells of each pair in [p0, p1): a pair's
-// cell code_a + L_a * code_b as one class with the last cell as reference, as interaction_dummies
-// codes it. Returns no effects when a pair has more than 255 cells.
-model::ClassCodes pair_codes(const ClassData& d, const std::vector<int>& model, const std::vector<PairTest>& pairs,
-                             std::size_t p0, std::size_t p1) {
-  model::ClassCodes z;
-  const Eigen::Index n = d.rows();
-  z.rows = n;
-  z.block = {0, 1};
-  z.levels = {2};
-  z.code.assign(static_cast<std::size_t>(n), 1);  // the intercept: always "1"
-  auto add = [&](int L, auto&& cell) {
-    z.levels.push_back(L);
-    z.block.push_back(z.block.back() + L - 1);
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const int c = cell(i);
-      z.code.push_back(static_cast<std::uint8_t>(c == L - 1 ? 0 : c + 1));
-    }
-  };
-  for (int e : model) add(d.n_levels[static_cast<std::size_t>(e)], [&](Eigen::Index i) { return d.codes(i, e); });
-  for (std::size_t k = p0; k < p1; ++k) {
-    const int a = pairs[k].a, b = pairs[k].b, La = d.n_levels[static_cast<std::size_t>(a)];
-    const int cells = La * d.n_levels[static_cast<std::size_t>(b)];
-    if (cells > 255) return {};
-    add(cells, [&](Eigen::Index i) { return d.codes(i, a) + La * d.codes(i, b); });
-  }
-  return z;
-}
-
 }  // namespace
 
 InteractionReport search_interactions(const Comm& comm, const ClassData& d, const std::vector<int>& kept,
@@ -68,7 +38,9 @@ InteractionReport search_interactions(const Comm& comm, const ClassData& d, cons
   auto compute = [&](std::int64_t t) {
     const std::size_t p0 = static_cast<std::size_t>(t) * kPairsPerTask, p1 = std::min(n_pairs, p0 + kPairsPerTask);
     std::vector<std::pair<double, int>> res(p1 - p0);
-    const auto z = pair_codes(d, base.effects, rep.pairs, p0, p1);
+    std::vector<std::pair<int, int>> chunk;
+    for (std::size_t k = p0; k < p1; ++k) chunk.emplace_back(rep.pairs[k].a, rep.pairs[k].b);
+    const auto z = class_codes(d, base.effects, chunk);
     if (z.effects() > 0) {
       std::vector<bool> active(static_cast<std::size_t>(z.effects()), false);
       std::fill(active.begin() + static_cast<std::ptrdiff_t>(model_effects.size()), active.end(), true);

@@ -26,9 +26,10 @@ std::uint64_t fnv(const std::string& s) {
   return h;
 }
 
+}  // namespace
+
 /// A train artifact without a prep spec: its inputs are prepared class-code variables.
-ScoreModel from_artifact(const std::string& path) {
-  const auto a = load_artifact(path);
+ScoreModel score_model_from(const model::ModelArtifact& a, const std::string& path) {
   model::PrepSpec spec;
   if (!a.prep_spec.empty()) {
     try {
@@ -58,9 +59,16 @@ ScoreModel from_artifact(const std::string& path) {
     }
     m.coding.push_back(c);
   }
+  // Drift references stored by `dmde train` (absent in older artifacts: PSI then needs --learning).
+  if (const auto it = a.meta.find("learning_distribution"); it != a.meta.end())
+    learning_distribution_from_json(m, it->second);
   m.validate("'" + path + "'");
   return m;
 }
+
+namespace {
+
+ScoreModel from_artifact(const std::string& path) { return score_model_from(load_artifact(path), path); }
 
 constexpr int kMaxFastCuts = 16;
 
@@ -261,24 +269,63 @@ void attach_learning_distribution(ScoreModel& m, const std::string& path) {
     for (Eigen::Index i = 0; i < n; ++i)
       c.learn_share[static_cast<std::size_t>(codes(i, static_cast<Eigen::Index>(k)))] += t.weight[i] / sw;
   }
+  set_learning_distribution(m, codes, t.weight);
+}
+
+void set_learning_distribution(ScoreModel& m, const Eigen::MatrixXi& codes, Eigen::Ref<const Eigen::VectorXd> w) {
+  const Eigen::Index n = codes.rows();
+  if (n == 0 || w.size() != n || codes.cols() != static_cast<Eigen::Index>(m.coding.size()))
+    throw InputError("learning distribution: codes do not match the model inputs");
+  const double sw = w.sum();
+  for (std::size_t k = 0; k < m.coding.size(); ++k) {
+    auto& c = m.coding[k];
+    c.learn_share.assign(static_cast<std::size_t>(c.n_classes), 0.0);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const int code = codes(i, static_cast<Eigen::Index>(k));
+      if (code < 0 || code >= c.n_classes) throw InputError("learning distribution: class code out of range");
+      c.learn_share[static_cast<std::size_t>(code)] += w[i] / sw;
+    }
+  }
   const Eigen::VectorXd eta = m.card.linear_predictor(codes);
   std::vector<std::pair<double, double>> pw(static_cast<std::size_t>(n));  // (probability, weight)
-  for (Eigen::Index i = 0; i < n; ++i) pw[static_cast<std::size_t>(i)] = {model::inv_logit(eta[i]), t.weight[i]};
+  for (Eigen::Index i = 0; i < n; ++i) pw[static_cast<std::size_t>(i)] = {model::inv_logit(eta[i]), w[i]};
   std::sort(pw.begin(), pw.end());
   m.score_cuts.clear();
   double acc = 0;
   std::size_t q = 1;
-  for (const auto& [p, w] : pw) {  // weighted deciles: the first value reaching q/10 of the weight
-    acc += w;
+  for (const auto& [p, wi] : pw) {  // weighted deciles: the first value reaching q/10 of the weight
+    acc += wi;
     while (q < 10 && acc >= sw * static_cast<double>(q) / 10.0) {
       if (m.score_cuts.empty() || p > m.score_cuts.back()) m.score_cuts.push_back(p);
       ++q;
     }
   }
   m.score_learn_share.assign(m.score_cuts.size() + 1, 0.0);
-  for (const auto& [p, w] : pw)  // same bin rule as tonight's: number of cuts below p
+  for (const auto& [p, wi] : pw)  // same bin rule as tonight's: number of cuts below p
     m.score_learn_share[static_cast<std::size_t>(
-        std::lower_bound(m.score_cuts.begin(), m.score_cuts.end(), p) - m.score_cuts.begin())] += w / sw;
+        std::lower_bound(m.score_cuts.begin(), m.score_cuts.end(), p) - m.score_cuts.begin())] += wi / sw;
+}
+
+std::string learning_distribution_json(const ScoreModel& m) {
+  nlohmann::json j;
+  j["class_shares"] = nlohmann::json::array();
+  for (const auto& c : m.coding) j["class_shares"].push_back(c.learn_share);
+  j["score_cuts"] = m.score_cuts;
+  j["score_shares"] = m.score_learn_share;
+  return j.dump();
+}
+
+void learning_distribution_from_json(ScoreModel& m, const std::string& text) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    const auto& cs = j.at("class_shares");
+    if (cs.size() != m.coding.size()) throw InputError("learning distribution: one share list per input needed");
+    for (std::size_t k = 0; k < m.coding.size(); ++k) m.coding[k].learn_share = cs[k].get<std::vector<double>>();
+    m.score_cuts = j.at("score_cuts").get<std::vector<double>>();
+    m.score_learn_share = j.at("score_shares").get<std::vector<double>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("learning distribution: malformed (") + e.what() + ")");
+  }
 }
 
 std::string score_model_json(const ScoreModel& m) {

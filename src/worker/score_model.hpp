@@ -25,6 +25,7 @@
 #include "core/table.hpp"
 #include "model/prep_spec.hpp"
 #include "model/scorecard.hpp"
+#include "model/artifact.hpp"
 
 namespace dmde::worker {
 
@@ -101,6 +102,19 @@ class InputCoder {
 double psi(const std::vector<double>& expected, const std::vector<double>& actual);
 /// 0 "stable" (< 0.1), 1 "moderate shift" (< 0.25), 2 "major shift".
 int psi_level(double value);
+
+/// The scoring model of a train artifact held in memory (`path` names it in errors).
+ScoreModel score_model_from(const model::ModelArtifact& a, const std::string& path);
+
+/// Sets the learning side of drift from the learning rows' class codes (rows x inputs, in the
+/// scorecard's input order) and survey weights: each input's class shares and ten score bins
+/// (weighted deciles of the learning probabilities). `dmde train` stores the result in the model
+/// artifact (meta "learning_distribution"), so drift needs no learning table at scoring time.
+void set_learning_distribution(ScoreModel& m, const Eigen::MatrixXi& codes, Eigen::Ref<const Eigen::VectorXd> w);
+/// The learning side of drift as JSON {"class_shares": [[...] per input], "score_cuts", "score_shares"}
+/// and back (throws InputError on a malformed text or sizes that do not match the model).
+std::string learning_distribution_json(const ScoreModel& m);
+void learning_distribution_from_json(ScoreModel& m, const std::string& text);
 
 /// Sets the learning-table side of drift from the learning (or prepared raw) table at `path`: each
 /// input's class shares and ten score bins (weighted deciles of the learning scores), all with the

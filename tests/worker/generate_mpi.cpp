@@ -69,6 +69,7 @@ TEST(GenerateMpi, LearningTableIdenticalToSerial) {
   spec.vars = 150;
   spec.seed = 7;
   spec.chunk_rows = 256;  // several blocks per rank, one of them partial
+  spec.threads = 3;       // several blocks in flight, written in order
   worker::write_generated(comm, spec);
   comm.barrier();
   if (comm.is_root()) {

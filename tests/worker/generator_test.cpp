@@ -209,4 +209,26 @@ TEST(GeneratorKernel, BatchedPhiloxMatchesRandom123AndFastMathIsAccurate) {
     EXPECT_NEAR(fast_log(x), std::log(static_cast<double>(x)), 2e-6 * std::max(1.0, std::abs(std::log(static_cast<double>(x))))) << x;
   for (float u = 0.0f; u < 1.0f; u += 0.0123f)
     EXPECT_NEAR(fast_cos2pi(u), std::cos(6.283185307179586 * u), 2e-6) << u;
+  for (float x : {-80.0f, -20.0f, -1.0f, -1e-3f, 0.0f, 0.5f, 1.0f, 6.8f, 12.3f, 40.0f, 85.0f})
+    EXPECT_NEAR(fast_exp(x) / std::exp(static_cast<double>(x)), 1.0, 3e-7) << x;
+}
+
+TEST(GeneratorKernel, VectorPhiloxAndNormalPairsMatchScalar) {
+  using namespace dmde::worker::detail;
+  const Draw d(kSeed, 0);
+  // 16-, 8- and 1-wide paths (45 = 2 x 16 + 8 + 5), from an odd row.
+  std::vector<std::uint32_t> w(4 * 45);
+  philox_block(d.key, 1001, 45, 77, 3, w.data(), w.data() + 45, w.data() + 90, w.data() + 135);
+  for (std::size_t i = 0; i < 45; ++i) {
+    const auto r = d(1001 + i, 77, 3);
+    for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(w[k * 45 + i], r[k]) << i << " " << k;
+  }
+  std::vector<float> z0(45), z1(45);
+  normal_pairs_from(w.data(), w.data() + 45, 45, z0.data(), z1.data());
+  for (std::size_t i = 0; i < 45; ++i) {
+    const double r = std::sqrt(-2.0 * std::log(static_cast<double>(u01f(w[i]))));
+    const double t = 6.283185307179586 * static_cast<double>(u01f(w[45 + i]));
+    EXPECT_NEAR(z0[i], r * std::cos(t), 1e-5) << i;
+    EXPECT_NEAR(z1[i], r * std::sin(t), 1e-5) << i;
+  }
 }

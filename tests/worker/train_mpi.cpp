@@ -3,6 +3,7 @@
 // after a simulated kill bit-identical to an uninterrupted run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/h5.hpp"
@@ -12,6 +13,7 @@
 #include "synth.hpp"
 #include "worker/artifact_io.hpp"
 #include "worker/bootstrap.hpp"
+#include "worker/score_model.hpp"
 
 using namespace dmde;
 
@@ -103,6 +105,25 @@ TEST_F(TrainMpi, WholeJobMatchesSerialReplicatesAndRecoversTruth) {
   EXPECT_TRUE(std::filesystem::exists(p.output + ".h5"));
   EXPECT_TRUE(std::filesystem::exists(p.output + ".validation.h5"));
   EXPECT_TRUE(std::filesystem::exists(p.output + ".interactions.h5"));
+  // The learning side of drift travels in the artifact: each input's weighted class shares,
+  // recomputed here from the table, and ten score bins.
+  const auto m = worker::load_score_model(p.output);
+  ASSERT_FALSE(m.coding.empty());
+  for (std::size_t k = 0; k < m.coding.size(); ++k) {
+    const Eigen::VectorXd x = t.column(m.card.inputs[k]);
+    std::vector<double> share(static_cast<std::size_t>(m.coding[k].n_classes), 0.0);
+    for (Eigen::Index i = 0; i < x.size(); ++i) share[static_cast<std::size_t>(x[i])] += t.weight[i] / t.weight.sum();
+    ASSERT_EQ(m.coding[k].learn_share.size(), share.size()) << k;
+    for (std::size_t l = 0; l < share.size(); ++l) EXPECT_NEAR(m.coding[k].learn_share[l], share[l], 1e-12) << k;
+  }
+  EXPECT_EQ(m.score_cuts.size(), 9u);
+  EXPECT_TRUE(std::is_sorted(m.score_cuts.begin(), m.score_cuts.end()));
+  double total = 0;
+  for (double s : m.score_learn_share) {
+    total += s;
+    EXPECT_NEAR(s, 0.1, 0.02);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-12);
 }
 
 TEST_F(TrainMpi, ResumeAfterKillIsBitIdentical) {
