@@ -117,8 +117,11 @@ void add_prepare_command(CLI::App& app, Commands& out) {
       ->capture_default_str();
   sub->add_flag("--monotone", o.monotone, "Force a monotone target rate over numeric classes");
   sub->add_option("--rare-level-share", o.rare_level_share, "Pool categorical levels below this share")->capture_default_str();
-  sub->add_option("--max-pvalue", o.max_pvalue, "Drop when the target chi-square p-value exceeds this")->capture_default_str();
+  sub->add_option("--max-pvalue", o.max_pvalue, "Drop when the adjusted target chi-square p-value exceeds this")
+      ->capture_default_str();
   sub->add_option("--min-iv", o.min_iv, "Drop when the information value is below this")->capture_default_str();
+  sub->add_option("--strong-pvalue", o.strong_pvalue, "Keep despite a low IV when the adjusted p-value is below this")
+      ->capture_default_str();
   sub->add_option("--cluster-threshold", o.cluster_threshold, "Cut height on 1 - association (average linkage)")
       ->capture_default_str();
   out.push_back({sub, [p](Comm& comm) { return run_prepare(comm, *p); }});

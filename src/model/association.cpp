@@ -61,13 +61,15 @@ double cramers_v(Eigen::Ref<const Eigen::VectorXi> a, int ka, Eigen::Ref<const E
 
 namespace {
 
-// Class indicators of columns `cols` (n x sum k), weighted by w when given; offsets of each column.
-Eigen::MatrixXd indicators(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
-                           const std::vector<Eigen::Index>& cols, const Eigen::VectorXd* w,
-                           std::vector<Eigen::Index>& off) {
+// Class indicators of columns `cols` (n x sum k, in workspace slot `slot`), weighted by w when
+// given; offsets of each column.
+Eigen::Map<Eigen::MatrixXd> indicators(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
+                                       const std::vector<Eigen::Index>& cols, const Eigen::VectorXd* w,
+                                       std::vector<Eigen::Index>& off, AssociationWorkspace& ws, std::size_t slot) {
   off.assign(cols.size() + 1, 0);
   for (std::size_t c = 0; c < cols.size(); ++c) off[c + 1] = off[c] + k[static_cast<std::size_t>(cols[c])];
-  Eigen::MatrixXd z = Eigen::MatrixXd::Zero(codes.rows(), off.back());
+  auto z = ws.get(slot, codes.rows(), off.back());
+  z.setZero();
   for (std::size_t c = 0; c < cols.size(); ++c)
     for (Eigen::Index r = 0; r < codes.rows(); ++r) {
       const int v = codes(r, cols[c]);
@@ -79,10 +81,20 @@ Eigen::MatrixXd indicators(Eigen::Ref<const Eigen::MatrixXi> codes, const std::v
 
 }  // namespace
 
+Eigen::Map<Eigen::MatrixXd> AssociationWorkspace::get(std::size_t slot, Eigen::Index rows, Eigen::Index cols) {
+  if (buf_.size() <= slot) buf_.resize(slot + 1);
+  auto& b = buf_[slot];
+  const auto need = static_cast<std::size_t>(rows * cols);
+  if (b.size() < need) b.resize(need);
+  return Eigen::Map<Eigen::MatrixXd>(b.data(), rows, cols);
+}
+
 Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
                                   Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<bool>& numeric,
                                   Eigen::Ref<const Eigen::VectorXd> w, Eigen::Index i0, Eigen::Index i1,
-                                  Eigen::Index j0, Eigen::Index j1) {
+                                  Eigen::Index j0, Eigen::Index j1, AssociationWorkspace* ws_in) {
+  AssociationWorkspace own;
+  AssociationWorkspace& ws = ws_in ? *ws_in : own;
   const Eigen::Index n = codes.rows(), m = codes.cols();
   if (raw.rows() != n || raw.cols() != m || w.size() != n || static_cast<Eigen::Index>(k.size()) != m ||
       static_cast<Eigen::Index>(numeric.size()) != m || i0 < 0 || i1 > m || j0 < 0 || j1 > m || i0 > i1 || j0 > j1)
@@ -92,8 +104,9 @@ Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const
   auto num = [&](Eigen::Index c) { return static_cast<bool>(numeric[static_cast<std::size_t>(c)]); };
   // Pearson: L = [w*M, w*X0, w*X0^2] (block I), R = [M, X0, X0^2] (block J), G = L' R.
   // X0 = value minus the column's weighted mean (zero where missing), M = observed mask.
-  auto centred = [&](Eigen::Index c0, Eigen::Index b, bool weighted) {
-    Eigen::MatrixXd s = Eigen::MatrixXd::Zero(n, 3 * b);
+  auto centred = [&](Eigen::Index c0, Eigen::Index b, bool weighted, std::size_t slot) {
+    auto s = ws.get(slot, n, 3 * b);
+    s.setZero();
     for (Eigen::Index c = 0; c < b; ++c) {
       if (!num(c0 + c)) continue;
       const auto x = raw.col(c0 + c);
@@ -109,7 +122,8 @@ Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const
     }
     return s;
   };
-  const Eigen::MatrixXd li = centred(i0, bi, true), rj = centred(j0, bj, false);
+  const auto li = centred(i0, bi, true, 0);
+  const auto rj = centred(j0, bj, false, 1);
   // Sums over pairwise-complete rows: g_m = [wM wX wXX]' M_J (3bi x bj), g_x = (wM)' [X XX]_J
   // (bi x 2bj), g_xx = (wX)' X_J. A column without missing values has M = 1, so its products
   // reduce to column sums: full products are formed only for columns with missing values
@@ -125,13 +139,13 @@ Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const
   Eigen::MatrixXd g_m = li_sum.replicate(1, bj);
   Eigen::MatrixXd g_x = rj_wsum.replicate(bi, 1);
   if (!miss_j.empty()) {
-    Eigen::MatrixXd mj(n, static_cast<Eigen::Index>(miss_j.size()));
+    auto mj = ws.get(2, n, static_cast<Eigen::Index>(miss_j.size()));
     for (std::size_t c = 0; c < miss_j.size(); ++c) mj.col(static_cast<Eigen::Index>(c)) = rj.col(miss_j[c]);
     const Eigen::MatrixXd p = li.transpose() * mj;
     for (std::size_t c = 0; c < miss_j.size(); ++c) g_m.col(miss_j[c]) = p.col(static_cast<Eigen::Index>(c));
   }
   if (!miss_i.empty()) {
-    Eigen::MatrixXd mi(n, static_cast<Eigen::Index>(miss_i.size()));
+    auto mi = ws.get(2, n, static_cast<Eigen::Index>(miss_i.size()));
     for (std::size_t c = 0; c < miss_i.size(); ++c) mi.col(static_cast<Eigen::Index>(c)) = li.col(miss_i[c]);
     const Eigen::MatrixXd p = mi.transpose() * rj.rightCols(2 * bj);
     for (std::size_t c = 0; c < miss_i.size(); ++c) g_x.row(miss_i[c]) = p.row(static_cast<Eigen::Index>(c));
@@ -147,9 +161,10 @@ Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const
   const Eigen::VectorXd wv = w;
   std::vector<Eigen::Index> o_ci, o_aj, o_ni, o_cj;
   Eigen::MatrixXd t1, t2;  // cat(I) x all(J); num(I) x cat(J)
-  if (!cat_i.empty()) t1 = indicators(codes, k, cat_i, &wv, o_ci).transpose() * indicators(codes, k, all_j, nullptr, o_aj);
+  if (!cat_i.empty())
+    t1 = indicators(codes, k, cat_i, &wv, o_ci, ws, 3).transpose() * indicators(codes, k, all_j, nullptr, o_aj, ws, 4);
   if (!cat_j.empty() && !num_i.empty())
-    t2 = indicators(codes, k, num_i, &wv, o_ni).transpose() * indicators(codes, k, cat_j, nullptr, o_cj);
+    t2 = indicators(codes, k, num_i, &wv, o_ni, ws, 3).transpose() * indicators(codes, k, cat_j, nullptr, o_cj, ws, 4);
   auto pos = [](const std::vector<Eigen::Index>& v, Eigen::Index c) {
     return static_cast<std::size_t>(std::find(v.begin(), v.end(), c) - v.begin());
   };

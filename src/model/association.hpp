@@ -26,6 +26,20 @@ double cramers_v(Eigen::Ref<const Eigen::VectorXi> a, int ka, Eigen::Ref<const E
 /// Cramer's V of a weighted contingency table (empty rows/columns ignored).
 double cramers_v_table(Eigen::Ref<const Eigen::MatrixXd> table);
 
+/// Reusable scratch memory for association_block: the per-block panels (class indicators, centred
+/// values) are large (n x ~500 doubles); reusing them across blocks avoids re-faulting fresh pages
+/// for every block, which cost about a third of the association time.
+class AssociationWorkspace {
+ public:
+  /// A rows x cols matrix over buffer `slot` (grown when needed, contents unspecified).
+  Eigen::Map<Eigen::MatrixXd> get(std::size_t slot, Eigen::Index rows, Eigen::Index cols);
+
+ private:
+  // Aligned like Eigen's own matrices: vectorized reductions peel by address, so a differently
+  // aligned buffer would sum in another order (results must not depend on the allocation).
+  std::vector<std::vector<double, Eigen::aligned_allocator<double>>> buf_;
+};
+
 /// Block [i0,i1) x [j0,j1) of the association matrix of m candidates (the choices above):
 /// `codes` n x m prepared codes with `k` classes each, `raw` n x m raw values (NaN = missing),
 /// `numeric` flags, `w` weights. Computed with matrix products (class indicators for the
@@ -34,7 +48,7 @@ double cramers_v_table(Eigen::Ref<const Eigen::MatrixXd> table);
 Eigen::MatrixXd association_block(Eigen::Ref<const Eigen::MatrixXi> codes, const std::vector<int>& k,
                                   Eigen::Ref<const Eigen::MatrixXd> raw, const std::vector<bool>& numeric,
                                   Eigen::Ref<const Eigen::VectorXd> w, Eigen::Index i0, Eigen::Index i1,
-                                  Eigen::Index j0, Eigen::Index j1);
+                                  Eigen::Index j0, Eigen::Index j1, AssociationWorkspace* ws = nullptr);
 
 /// Average-linkage agglomerative clustering of p items with symmetric distance matrix `dist`
 /// (p x p). Merges the closest pair (lowest indices on ties) while its distance is <= threshold.

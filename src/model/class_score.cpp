@@ -87,13 +87,10 @@ struct Packing {
   }
 };
 
-// Joint values per group, bounded so that one group pair's table (32 x 32 doubles, 8 KB, times the
-// copies below) stays in L1 while the rows stream through it.
+// Joint values per group, bounded so that the tables of one candidate group with every model group
+// (32 x 32 doubles, 8 KB, each) stay in L2 while the rows stream through them.
 constexpr int kCandidateCap = 32;
 constexpr int kModelCap = 32;
-// Interleaved copies of a table: consecutive rows often hit the same cell, and one copy would
-// chain every such add through store-to-load forwarding.
-constexpr std::size_t kCopies = 4;
 
 }  // namespace
 
@@ -143,7 +140,16 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
   // r (U) per joint value, then its table with each model group, reduced to the pairwise margins.
   Eigen::VectorXd U = Eigen::VectorXd::Zero(q), D = Eigen::VectorXd::Zero(q);
   Eigen::MatrixXd A = Eigen::MatrixXd::Zero(p, q);  // X'VZ
-  std::vector<double> sv, sr, T, R;
+  // Table of (candidate group, model group m): Qmax rows of 2^shift joint model values, at m * table.
+  int Qmax = 0, Pmax = 1, shift = 0;
+  for (int x : cp.size) Qmax = std::max(Qmax, x);
+  for (int x : mp.size) Pmax = std::max(Pmax, x);
+  while ((1 << shift) < Pmax) ++shift;
+  const std::size_t table = static_cast<std::size_t>(Qmax) << shift;
+  std::vector<std::uint32_t> moff(nr * M);  // per row and model group: where its joint value starts
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t t = 0; t < nr; ++t) moff[t * M + m] = static_cast<std::uint32_t>(m * table + mj[m][t]);
+  std::vector<double> sv, sr, T(M * table), R;
   std::vector<std::pair<int, Eigen::Index>> cell;  // (joint value, design column) with that column's level
   for (std::size_t h = 0; h < H; ++h) {
     const int Q = cp.size[h];
@@ -159,20 +165,18 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
     for (std::size_t t = 0; t < nr; ++t) sv[c[t]] += v[t], sr[c[t]] += r[t];
     for (const auto& [j, col] : cell)
       D[col] += sv[static_cast<std::size_t>(j)], U[col] += sr[static_cast<std::size_t>(j)];
+    // One table per model group, all filled in the same pass over the rows: consecutive adds go
+    // to different tables, so no chain of adds to one cell stalls the pass.
+    std::fill(T.begin(), T.begin() + static_cast<std::ptrdiff_t>(M * table), 0.0);
+    for (std::size_t t = 0; t < nr; ++t) {
+      const std::size_t cs = static_cast<std::size_t>(c[t]) << shift;
+      const double vt = v[t];
+      const std::uint32_t* o = moff.data() + t * M;
+      for (std::size_t m = 0; m < M; ++m) T[o[m] + cs] += vt;
+    }
     for (std::size_t m = 0; m < M; ++m) {
       const int P = mp.size[m];
-      int shift = 0;
-      while ((1 << shift) < P) ++shift;
-      const std::size_t stride = static_cast<std::size_t>(Q) << shift;
-      T.assign(stride * kCopies, 0.0);
-      const std::uint16_t* a = mj[m].data();
-      std::size_t t = 0;
-      for (; t + kCopies <= nr; t += kCopies)
-        for (std::size_t u = 0; u < kCopies; ++u)
-          T[u * stride + (static_cast<std::size_t>(c[t + u]) << shift) + a[t + u]] += v[t + u];
-      for (; t < nr; ++t) T[(static_cast<std::size_t>(c[t]) << shift) + a[t]] += v[t];
-      for (std::size_t u = 1; u < kCopies; ++u)
-        for (std::size_t x = 0; x < stride; ++x) T[x] += T[u * stride + x];
+      const double* Tm = T.data() + m * table;
       for (std::size_t k = 0; k < mp.members[m].size(); ++k) {
         const int s = mp.members[m][k];
         const auto Ks = static_cast<std::size_t>(L[static_cast<std::size_t>(s)]);
@@ -180,7 +184,7 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
         R.assign(static_cast<std::size_t>(Q) * Ks, 0.0);
         const std::uint8_t* dig = digits[m][k].data();
         for (int j = 0; j < Q; ++j) {
-          const double* Tj = T.data() + (static_cast<std::size_t>(j) << shift);
+          const double* Tj = Tm + (static_cast<std::size_t>(j) << shift);
           double* Rj = R.data() + static_cast<std::size_t>(j) * Ks;
           for (int pa = 0; pa < P; ++pa) Rj[dig[pa]] += Tj[pa];
         }
@@ -227,7 +231,15 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
   for (std::size_t m = 0; m < M; ++m) mp.joint(m, Z, rows, nr == static_cast<std::size_t>(n), mj[m]);
   const auto digits = mp.digits(L);
   Eigen::MatrixXd H = Eigen::MatrixXd::Zero(p, p);
-  std::vector<double> d, T, R;
+  // Table of (m1, m2) at m2 * table: Pmax rows (m1's joint values) of 2^shift (m2's).
+  int Pmax = 1, shift = 0;
+  for (int x : mp.size) Pmax = std::max(Pmax, x);
+  while ((1 << shift) < Pmax) ++shift;
+  const std::size_t table = static_cast<std::size_t>(Pmax) << shift;
+  std::vector<std::uint32_t> moff(nr * M);
+  for (std::size_t m = 0; m < M; ++m)
+    for (std::size_t t = 0; t < nr; ++t) moff[t * M + m] = static_cast<std::uint32_t>(m * table + mj[m][t]);
+  std::vector<double> d, T(M * table), R;
   for (std::size_t m1 = 0; m1 < M; ++m1) {
     const int P1 = mp.size[m1];
     const auto& mem1 = mp.members[m1];
@@ -245,28 +257,28 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
               d[static_cast<std::size_t>(pa)];
         }
       }
-    // Across groups: the joint table of (m1, m2), reduced to the margins of each member pair.
+    // Across groups: the joint tables of (m1, m2) for every m2 > m1 in one pass over the rows,
+    // reduced to the margins of each member pair.
+    if (m1 + 1 < M) {
+      std::fill(T.begin() + static_cast<std::ptrdiff_t>((m1 + 1) * table), T.end(), 0.0);
+      const std::uint16_t* a1 = mj[m1].data();
+      for (std::size_t t = 0; t < nr; ++t) {
+        const std::size_t cs = static_cast<std::size_t>(a1[t]) << shift;
+        const double vt = v[t];
+        const std::uint32_t* o = moff.data() + t * M;
+        for (std::size_t m2 = m1 + 1; m2 < M; ++m2) T[o[m2] + cs] += vt;
+      }
+    }
     for (std::size_t m2 = m1 + 1; m2 < M; ++m2) {
       const int P2 = mp.size[m2];
-      int shift = 0;
-      while ((1 << shift) < P2) ++shift;
-      const std::size_t stride = static_cast<std::size_t>(P1) << shift;
-      T.assign(stride * kCopies, 0.0);
-      const std::uint16_t *a1 = mj[m1].data(), *a2 = mj[m2].data();
-      std::size_t t = 0;
-      for (; t + kCopies <= nr; t += kCopies)
-        for (std::size_t u = 0; u < kCopies; ++u)
-          T[u * stride + (static_cast<std::size_t>(a1[t + u]) << shift) + a2[t + u]] += v[t + u];
-      for (; t < nr; ++t) T[(static_cast<std::size_t>(a1[t]) << shift) + a2[t]] += v[t];
-      for (std::size_t u = 1; u < kCopies; ++u)
-        for (std::size_t x = 0; x < stride; ++x) T[x] += T[u * stride + x];
+      const double* Tm = T.data() + m2 * table;
       for (std::size_t k2 = 0; k2 < mp.members[m2].size(); ++k2) {
         const int s2 = mp.members[m2][k2];
         const auto K2 = static_cast<std::size_t>(L[static_cast<std::size_t>(s2)]);
         const std::uint8_t* dig = digits[m2][k2].data();
         R.assign(static_cast<std::size_t>(P1) * K2, 0.0);
         for (int j = 0; j < P1; ++j) {
-          const double* Tj = T.data() + (static_cast<std::size_t>(j) << shift);
+          const double* Tj = Tm + (static_cast<std::size_t>(j) << shift);
           double* Rj = R.data() + static_cast<std::size_t>(j) * K2;
           for (int pb = 0; pb < P2; ++pb) Rj[dig[pb]] += Tj[pb];
         }

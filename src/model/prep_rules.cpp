@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -19,6 +21,7 @@ void PrepOptions::validate() const {
   share(merge_pvalue, "merge_pvalue");
   share(rare_level_share, "rare_level_share");
   share(max_pvalue, "max_pvalue");
+  share(strong_pvalue, "strong_pvalue");
   share(cluster_threshold, "cluster_threshold");
   if (prebins < 2) throw std::invalid_argument("prebins must be >= 2");
   if (max_classes < 2) throw std::invalid_argument("max_classes must be >= 2");
@@ -98,15 +101,88 @@ std::vector<int> merge_bins(const std::vector<Bin>& bins, const MergeRule& rule)
   return out;
 }
 
+double bonferroni_multiplier(bool ordinal, int units, int groups) {
+  if (groups <= 1 || units <= groups) return 1.0;
+  if (ordinal) {  // C(u-1, g-1)
+    double c = 1.0;
+    for (int i = 1; i <= groups - 1; ++i) c = c * double(units - groups + i) / double(i);
+    return std::round(c);
+  }
+  // Stirling numbers of the second kind by S(n, k) = k S(n-1, k) + S(n-1, k-1), row by row.
+  std::vector<double> S(static_cast<std::size_t>(groups) + 1, 0.0);
+  S[0] = 1.0;
+  for (int n = 1; n <= units; ++n) {
+    for (int k = std::min(n, groups); k >= 1; --k) {
+      const auto u = static_cast<std::size_t>(k);
+      S[u] = double(k) * S[u] + S[u - 1];
+    }
+    S[0] = 0.0;  // S(n, 0) = 0 for n >= 1
+  }
+  return S[static_cast<std::size_t>(groups)];
+}
+
+std::vector<int> best_binary_split(const std::vector<Bin>& bins, double min_weight, double max_pvalue,
+                                   double multiplier) {
+  double total_w = 0, total_wy = 0;
+  for (const auto& b : bins) total_w += b.w, total_wy += b.wy;
+  Bin left;
+  std::size_t best = 0;
+  double best_chi2 = 0;
+  for (std::size_t k = 1; k < bins.size(); ++k) {  // split before bin k
+    left.w += bins[k - 1].w, left.wy += bins[k - 1].wy;
+    const Bin right{total_w - left.w, total_wy - left.wy};
+    if (left.w < min_weight || right.w < min_weight) continue;
+    const double c = chi2_pair(left, right);
+    if (c > best_chi2) best_chi2 = c, best = k;
+  }
+  if (best == 0 || chi2_pvalue(best_chi2, 1) * multiplier > max_pvalue) return {};
+  std::vector<int> g(bins.size(), 0);
+  for (std::size_t b = best; b < bins.size(); ++b) g[b] = 1;
+  return g;
+}
+
 std::vector<Eigen::Index> observed_order(Eigen::Ref<const Eigen::VectorXd> x) {
-  // Sorting (value, index) pairs in place is much faster than an indirect index sort.
-  std::vector<std::pair<double, Eigen::Index>> v;
-  v.reserve(static_cast<std::size_t>(x.size()));
-  for (Eigen::Index i = 0; i < x.size(); ++i)
-    if (!std::isnan(x[i])) v.emplace_back(x[i], i);
-  std::sort(v.begin(), v.end());
-  std::vector<Eigen::Index> o(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) o[i] = v[i].second;
+  // LSD radix sort of order-preserving 64-bit keys, 11 bits a pass: stable, so ties keep index
+  // order, which is exactly the (value, index) order, ~5x faster than a comparison sort (this
+  // sort was the largest cost of screening). Passes whose digit is the same for all keys (the low
+  // mantissa bits of values stored as float) are skipped.
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::uint64_t> key, key2;
+  std::vector<Eigen::Index> o, o2;
+  key.reserve(static_cast<std::size_t>(x.size()));
+  o.reserve(static_cast<std::size_t>(x.size()));
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) continue;
+    const double v = x[i] == 0.0 ? 0.0 : x[i];  // -0 sorts as +0, as in a comparison sort
+    std::uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    key.push_back(b >> 63 ? ~b : b | (std::uint64_t{1} << 63));
+    o.push_back(i);
+  }
+  const std::size_t n = key.size();
+  std::vector<std::size_t> count(kBuckets * kPasses, 0);
+  for (auto k : key)
+    for (int p = 0; p < kPasses; ++p) ++count[static_cast<std::size_t>(p) * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
+  key2.resize(n);
+  o2.resize(n);
+  for (int p = 0; p < kPasses; ++p) {
+    std::size_t* c = count.data() + static_cast<std::size_t>(p) * kBuckets;
+    if (n == 0 || c[(key[0] >> (p * kBits)) & (kBuckets - 1)] == n) continue;  // one digit value: nothing to do
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      const std::size_t t = c[b];
+      c[b] = sum;
+      sum += t;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t d = c[(key[i] >> (p * kBits)) & (kBuckets - 1)]++;
+      key2[d] = key[i];
+      o2[d] = o[i];
+    }
+    key.swap(key2);
+    o.swap(o2);
+  }
   return o;
 }
 
@@ -183,6 +259,24 @@ void place_missing(VariableTransform& t, std::vector<Bin>& cls, const Bin& miss,
   t.labels[best] += "+missing";
 }
 
+// merge_bins' groups, or the best significant two-group split when they left one group; fills `info`.
+std::vector<int> two_group_fallback(std::vector<int> grp, const std::vector<Bin>& bins, const PrepOptions& opt,
+                                    double total, bool ordinal, BinningInfo* info) {
+  const int units = static_cast<int>(bins.size());
+  if (units >= 2 && grp.back() == 0) {
+    auto split = best_binary_split(bins, opt.rare_level_share * total, opt.merge_pvalue,
+                                   bonferroni_multiplier(ordinal, units, 2));
+    if (!split.empty()) grp = std::move(split);
+  }
+  if (info) {
+    info->ordinal = ordinal;
+    info->units = units;
+    info->groups = grp.empty() ? 0 : grp.back() + 1;
+    info->multiplier = bonferroni_multiplier(ordinal, units, info->groups);
+  }
+  return grp;
+}
+
 void check_inputs(Eigen::Index n, Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w) {
   if (y.size() != n || w.size() != n) throw std::invalid_argument("prepare: x, y and w sizes differ");
 }
@@ -191,7 +285,7 @@ void check_inputs(Eigen::Index n, Eigen::Ref<const Eigen::VectorXd> y, Eigen::Re
 
 VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::VectorXd> x,
                               Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
-                              const PrepOptions& opt, const std::vector<Eigen::Index>* order) {
+                              const PrepOptions& opt, const std::vector<Eigen::Index>* order, BinningInfo* info) {
   check_inputs(x.size(), y, w);
   VariableTransform t;
   t.source = t.name = name;
@@ -219,7 +313,7 @@ VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::V
     acc += w[idx[k]];
   }
   MergeRule rule{opt.max_classes, opt.min_class_share * total, opt.merge_pvalue, opt.monotone};
-  const auto grp = merge_bins(pre, rule);
+  const auto grp = two_group_fallback(merge_bins(pre, rule), pre, opt, total, true, info);
   std::vector<Bin> cls;
   for (std::size_t b = 0; b < pre.size(); ++b) {
     if (b == 0 || grp[b] != grp[b - 1]) {
@@ -243,7 +337,7 @@ VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::V
 
 VariableTransform group_levels(const std::string& name, Eigen::Ref<const Eigen::VectorXd> codes,
                                const std::vector<std::string>& levels, Eigen::Ref<const Eigen::VectorXd> y,
-                               Eigen::Ref<const Eigen::VectorXd> w, const PrepOptions& opt) {
+                               Eigen::Ref<const Eigen::VectorXd> w, const PrepOptions& opt, BinningInfo* info) {
   check_inputs(codes.size(), y, w);
   const std::size_t L = levels.size();
   VariableTransform t;
@@ -280,7 +374,7 @@ VariableTransform group_levels(const std::string& name, Eigen::Ref<const Eigen::
   std::vector<Bin> ordered;
   for (auto u : units) ordered.push_back(unit_bin(u));
   MergeRule rule{opt.max_classes, opt.min_class_share * total, opt.merge_pvalue, false};
-  const auto grp = merge_bins(ordered, rule);
+  const auto grp = two_group_fallback(merge_bins(ordered, rule), ordered, opt, total, false, info);
   t.level_class.assign(L, -1);
   std::vector<Bin> cls;
   std::vector<std::string> names;

@@ -22,8 +22,11 @@ struct PrepOptions {
   double merge_pvalue = 0.05;      ///< adjacent classes are merged while their 2x2 chi-square p-value exceeds this
   bool monotone = false;           ///< numeric: force a monotone target rate across intervals
   double rare_level_share = 0.01;  ///< categorical: levels below this weighted share are pooled ("other")
-  double max_pvalue = 0.05;        ///< drop when the chi-square (score) test p-value of the target link exceeds this
-  double min_iv = 0.02;            ///< drop when the information value is below this
+  double max_pvalue = 0.05;        ///< drop when the adjusted p-value of the target link (chi-square on the classes
+                                   ///< times the CHAID Bonferroni multiplier of the class search) exceeds this
+  double min_iv = 0.02;            ///< drop when the information value is below this ...
+  double strong_pvalue = 1e-4;     ///< ... unless the adjusted p-value is below this (a rare class can carry a
+                                   ///< clear signal with a small IV: guardianship, disability benefit while working)
   double cluster_threshold = 0.3;  ///< cut height on 1 - association, average linkage
   int max_label = 60;              ///< categorical class labels are cut to this many characters
 
@@ -32,7 +35,7 @@ struct PrepOptions {
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
     ar & min_observed & max_mode_share & prebins & max_classes & min_class_share & merge_pvalue & monotone &
-        rare_level_share & max_pvalue & min_iv & cluster_threshold & max_label;
+        rare_level_share & max_pvalue & min_iv & strong_pvalue & cluster_threshold & max_label;
   }
 };
 
@@ -61,6 +64,27 @@ std::vector<int> merge_bins(const std::vector<Bin>& bins, const MergeRule& rule)
 /// Pearson chi-square of the 2x2 table of two bins (events / non-events); 0 when a margin is empty.
 double chi2_pair(const Bin& a, const Bin& b);
 
+/// Bonferroni multiplier of a supervised class search (CHAID, Kass 1980): the number of ways to
+/// group `units` ordered bins into `groups` adjacent groups, C(units-1, groups-1), or (nominal) to
+/// partition `units` levels into `groups` groups, the Stirling number S(units, groups). 1 when
+/// groups <= 1 or units <= groups; +inf when it overflows a double.
+double bonferroni_multiplier(bool ordinal, int units, int groups);
+
+/// Fallback when merge_bins leaves one group: the best split of the ordered bins into two adjacent
+/// groups of at least min_weight each (largest 2x2 chi-square, leftmost on ties), kept only when
+/// its p-value times `multiplier` (the number of splits searched) is at most max_pvalue. Returns
+/// the group (0 or 1) of each bin, or an empty vector when no split qualifies.
+std::vector<int> best_binary_split(const std::vector<Bin>& bins, double min_weight, double max_pvalue,
+                                   double multiplier);
+
+/// How a supervised class search went, for the screening test's multiple-comparison adjustment.
+struct BinningInfo {
+  bool ordinal = true;      ///< numeric intervals (ordered bins) or categorical levels (free grouping)
+  int units = 0;            ///< pre-bins or level units (rare levels pooled) that were grouped
+  int groups = 0;           ///< groups formed (the missing class apart)
+  double multiplier = 1.0;  ///< bonferroni_multiplier(ordinal, units, groups)
+};
+
 /// Completeness and variation of a raw column.
 struct VariationStats {
   double observed_share = 0.0;  ///< weighted share of non-missing values
@@ -88,17 +112,21 @@ TargetLink target_link(Eigen::Ref<const Eigen::VectorXi> codes, int k, Eigen::Re
 double chi2_pvalue(double chi2, int df);
 
 /// Supervised discretization of a numeric column (NaN = missing): weighted-quantile pre-bins,
-/// merge_bins, missing as its own class when it reaches the minimum class weight (else merged
-/// into the most similar class). y is 0/1, w the (normalized) weights.
+/// merge_bins; when that leaves one interval, best_binary_split with classes of at least
+/// rare_level_share (so a rare flag with a significant contrast keeps its two classes); missing as
+/// its own class when it reaches the minimum class weight (else merged into the most similar
+/// class). y is 0/1, w the (normalized) weights. `info` (optional) receives the search's size.
 VariableTransform bin_numeric(const std::string& name, Eigen::Ref<const Eigen::VectorXd> x,
                               Eigen::Ref<const Eigen::VectorXd> y, Eigen::Ref<const Eigen::VectorXd> w,
-                              const PrepOptions& opt, const std::vector<Eigen::Index>* order = nullptr);
+                              const PrepOptions& opt, const std::vector<Eigen::Index>* order = nullptr,
+                              BinningInfo* info = nullptr);
 
 /// Supervised grouping of a categorical column (codes 0..L-1 as doubles, NaN = missing): rare
-/// levels pooled into "other", groups ordered by target rate and merged by merge_bins; missing as
-/// for numeric variables.
+/// levels pooled into "other", groups ordered by target rate and merged by merge_bins (with the
+/// same two-group fallback as bin_numeric); missing as for numeric variables.
 VariableTransform group_levels(const std::string& name, Eigen::Ref<const Eigen::VectorXd> codes,
                                const std::vector<std::string>& levels, Eigen::Ref<const Eigen::VectorXd> y,
-                               Eigen::Ref<const Eigen::VectorXd> w, const PrepOptions& opt);
+                               Eigen::Ref<const Eigen::VectorXd> w, const PrepOptions& opt,
+                               BinningInfo* info = nullptr);
 
 }  // namespace dmde::model

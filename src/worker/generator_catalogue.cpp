@@ -115,7 +115,8 @@ void core(Builder& B) {
   B.windows("mt_al", "moy", "housing", W, Dist::LogNormal, std::log(280.0f), 0.4f, L({{F_PREC, 0.5f}}), 0.93f, R_AL);
   B.windows("mt_aah", "moy", "benefits", {12}, Dist::LogNormal, std::log(900.0f), 0.15f, L({}), 0.9f, R_AAH);
   B.special("statut_occ", "housing", 0, S_STATUT_OCC, {"locataire_prive", "locataire_hlm", "proprietaire", "heberge", "foyer"});
-  B.windows("nb_chg_loyer", "", "housing", {3, 6, 12, 18}, Dist::Count, std::log(0.5f), 0.8f, L({{F_HOUSING, 0.8f}}), 0.9f,
+  // Window counts need enough events that the 3- and 18-month counts stay strongly correlated.
+  B.windows("nb_chg_loyer", "", "housing", {3, 6, 12, 18}, Dist::Count, std::log(1.5f), 0.8f, L({{F_HOUSING, 0.8f}}), 0.95f,
             -1, 0.2f);
   { auto& g = B.add("nb_demenag_18m", "housing", 18, Dist::Count, std::log(0.4f), 0.8f);
     g.load = L({{F_HOUSING, 0.7f}}); g.zero_cut = 0.6f; }
@@ -186,13 +187,14 @@ void generated(Builder& B, std::uint64_t seed) {
     maybe_noise();
     const float zc = m.uni() < 0.5f ? m.range(-0.5f, 1.5f) : -10.0f;
     const float pm = m.uni() < 0.6f ? 0.0f : m.range(0.005f, 0.3f);
-    B.windows(stem, stat, theme, W, d, a, b, random_load(), m.range(0.85f, 0.97f), -1, zc, pm);
+    B.windows(stem, stat, theme, W, d, a, b, random_load(), m.range(0.92f, 0.98f), -1, zc, pm);
   };
   for (const char* s : ben)
     for (const char* st : {"moy", "max", "min", "cumul"}) family(s, st, "benefits", Dist::LogNormal, m.range(3.5f, 6.5f), 0.5f);
   for (const char* s : rev)
     for (const char* st : {"moy", "max", "var"}) family(s, st, "income", Dist::LogNormal, m.range(5.0f, 7.5f), 0.7f);
-  for (const char* s : cnt) family(s, "", "contacts", Dist::Count, m.range(-1.0f, 2.0f), 0.9f);
+  // Counts: levels high enough that short windows are not mostly zero (a block stays correlated).
+  for (const char* s : cnt) family(s, "", "contacts", Dist::Count, m.range(1.0f, 2.5f), 0.9f);
   while (B.v.size() < static_cast<std::size_t>(kMaxVars)) {
     maybe_noise();
     if (B.v.size() >= static_cast<std::size_t>(kMaxVars)) break;
@@ -217,8 +219,8 @@ void generated(Builder& B, std::uint64_t seed) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "nb_fg_%03d", fg++);
     const float zc = m.range(-0.5f, 2.0f);
-    B.windows(stem, "", "history", {6, 12, 18}, Dist::Count, m.range(-2.0f, 0.5f), 0.8f, random_load(),
-              m.range(0.85f, 0.97f), -1, zc, 0.0f);
+    B.windows(stem, "", "history", {6, 12, 18}, Dist::Count, m.range(0.0f, 1.5f), 0.8f, random_load(),
+              m.range(0.93f, 0.98f), -1, zc, 0.0f);
   }
   B.v.resize(static_cast<std::size_t>(kMaxVars));
 }

@@ -48,17 +48,21 @@ std::pair<VarReport, model::VariableTransform> prepare_one(const VarInfo& v, Eig
     r.reason = "too little variation";
     return {r, t};
   }
-  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt, &order)
-                                 : model::group_levels(v.name, x, v.levels, y, w, opt);
+  model::BinningInfo info;
+  t = v.kind == VarKind::Numeric ? model::bin_numeric(v.name, x, y, w, opt, &order, &info)
+                                 : model::group_levels(v.name, x, v.levels, y, w, opt, &info);
   r.n_classes = t.n_classes();
   r.classes = join_labels(t.labels);
   Eigen::VectorXi codes(x.size());
   t.apply(x, codes);
   const auto link = model::target_link(codes, t.n_classes(), y, w);
   r.chi2 = link.chi2, r.df = link.df, r.pvalue = link.pvalue, r.iv = link.iv;
+  // The classes were chosen to separate the target: the test is adjusted for that search (CHAID),
+  // else most noise variables look significant.
+  r.pvalue_adj = std::min(1.0, link.pvalue * info.multiplier);
   if (t.n_classes() < 2) r.reason = "one class left after supervised merging";
-  else if (link.pvalue > opt.max_pvalue) r.reason = "weak link with target (p-value)";
-  else if (link.iv < opt.min_iv) r.reason = "weak link with target (information value)";
+  else if (r.pvalue_adj > opt.max_pvalue) r.reason = "weak link with target (p-value)";
+  else if (link.iv < opt.min_iv && r.pvalue_adj > opt.strong_pvalue) r.reason = "weak link with target (information value)";
   return {r, t};
 }
 
@@ -74,11 +78,12 @@ Eigen::MatrixXd association_matrix(const Comm& comm, Eigen::Ref<const Eigen::Mat
   // Block pairs (I <= J) in lexicographic order; pair q belongs to rank q % size.
   std::vector<double> mine;
   std::int64_t q = 0, count = 0;
+  model::AssociationWorkspace ws;  // scratch panels reused by this rank's blocks
   for (Eigen::Index bi = 0; bi < nb; ++bi)
     for (Eigen::Index bj = bi; bj < nb; ++bj, ++q) {
       if (q % comm.size() != comm.rank()) continue;
       const Eigen::Index i0 = bi * B, i1 = std::min(m, i0 + B), j0 = bj * B, j1 = std::min(m, j0 + B);
-      const Eigen::MatrixXd blk = model::association_block(codes, k, raw, numeric, w, i0, i1, j0, j1);
+      const Eigen::MatrixXd blk = model::association_block(codes, k, raw, numeric, w, i0, i1, j0, j1, &ws);
       for (Eigen::Index i = i0; i < i1; ++i)
         for (Eigen::Index j = std::max(i + 1, j0); j < j1; ++j) mine.push_back(blk(i - i0, j - j0));
     }

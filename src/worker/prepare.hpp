@@ -31,6 +31,7 @@ struct VarReport {
   double chi2 = 0.0;  ///< target link on the prepared classes (normalized weights)
   int df = 0;
   double pvalue = 1.0;
+  double pvalue_adj = 1.0;  ///< pvalue times the Bonferroni multiplier of the class search (capped at 1): screened on
   double iv = 0.0;
   int cluster = -1;            ///< cluster among screened candidates (-1: screened out)
   std::string representative;  ///< the cluster's representative
@@ -41,7 +42,7 @@ struct VarReport {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & name & kind & theme & observed_share & mode_share & distinct & n_classes & chi2 & df & pvalue & iv &
+    ar & name & kind & theme & observed_share & mode_share & distinct & n_classes & chi2 & df & pvalue & pvalue_adj & iv &
         cluster & representative & association & kept & reason & classes;
   }
 };

@@ -23,12 +23,12 @@ std::string num(double v) { return std::isnan(v) ? "" : fmt::format("{:.6g}", v)
 
 std::string report_csv(const std::vector<VarReport>& report) {
   std::string s =
-      "variable,kind,theme,observed_share,mode_share,distinct,n_classes,chi2,df,pvalue,iv,cluster,representative,"
+      "variable,kind,theme,observed_share,mode_share,distinct,n_classes,chi2,df,pvalue,pvalue_adj,iv,cluster,representative,"
       "association,status,reason,classes\n";
   for (const auto& r : report)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", quote(r.name), r.kind, quote(r.theme),
+    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", quote(r.name), r.kind, quote(r.theme),
                      num(r.observed_share), num(r.mode_share), r.distinct, r.n_classes, num(r.chi2), r.df,
-                     num(r.pvalue), num(r.iv), r.cluster, quote(r.representative), num(r.association),
+                     num(r.pvalue), num(r.pvalue_adj), num(r.iv), r.cluster, quote(r.representative), num(r.association),
                      r.kept ? "kept" : "dropped", quote(r.reason), quote(r.classes));
   return s;
 }
@@ -42,8 +42,11 @@ std::string report_json(const PrepareResult& res, const model::PrepOptions& o) {
                   {"min_class_share", o.min_class_share}, {"merge_pvalue", o.merge_pvalue},
                   {"monotone", o.monotone},               {"rare_level_share", o.rare_level_share},
                   {"max_pvalue", o.max_pvalue},           {"min_iv", o.min_iv},
+                  {"strong_pvalue", o.strong_pvalue},
                   {"cluster_threshold", o.cluster_threshold}};
   j["rules"] = {
+      {"screening", "kept when the adjusted p-value (chi-square of the classes x CHAID Bonferroni multiplier of the "
+                    "class search) <= max_pvalue and (IV >= min_iv or adjusted p-value <= strong_pvalue)"},
       {"association", "|weighted Pearson r| on raw values for numeric pairs; Cramer's V on prepared classes otherwise"},
       {"clustering", "average linkage on 1 - association, cut at cluster_threshold"},
       {"representative", "largest target chi-square in the cluster"},
@@ -58,7 +61,7 @@ std::string report_json(const PrepareResult& res, const model::PrepOptions& o) {
     nlohmann::json v = {{"variable", r.name},       {"kind", r.kind},        {"theme", r.theme},
                         {"observed_share", r.observed_share}, {"mode_share", r.mode_share}, {"distinct", r.distinct},
                         {"n_classes", r.n_classes}, {"chi2", r.chi2},        {"df", r.df},
-                        {"pvalue", r.pvalue},       {"iv", r.iv},            {"cluster", r.cluster},
+                        {"pvalue", r.pvalue},       {"pvalue_adj", r.pvalue_adj}, {"iv", r.iv},            {"cluster", r.cluster},
                         {"representative", r.representative},
                         {"status", r.kept ? "kept" : "dropped"},             {"reason", r.reason},
                         {"classes", r.classes}};
@@ -83,11 +86,11 @@ std::string report_console(const PrepareResult& res, std::size_t max_rows) {
                               res.report.size() - kept.size());
   for (const auto& [why, n] : reasons) s += fmt::format("  dropped {:6d}  {}\n", n, why);
   std::stable_sort(kept.begin(), kept.end(), [](auto a, auto b) { return a->chi2 > b->chi2; });
-  s += fmt::format("{:<32} {:>4} {:>10} {:>10} {:>7} {:>8}\n", "kept variable", "K", "chi2", "p-value", "IV", "cluster");
+  s += fmt::format("{:<32} {:>4} {:>10} {:>10} {:>7} {:>8}\n", "kept variable", "K", "chi2", "adj. p", "IV", "cluster");
   for (std::size_t i = 0; i < std::min(max_rows, kept.size()); ++i) {
     const auto& r = *kept[i];
     s += fmt::format("{:<32} {:>4} {:>10.2f} {:>10.3g} {:>7.4f} {:>8}\n", r.name.substr(0, 32), r.n_classes, r.chi2,
-                     r.pvalue, r.iv, r.cluster);
+                     r.pvalue_adj, r.iv, r.cluster);
   }
   if (kept.size() > max_rows) s += fmt::format("... {} more in the report\n", kept.size() - max_rows);
   return s;

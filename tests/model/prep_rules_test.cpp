@@ -166,3 +166,50 @@ TEST(PrepRules, OptionsValidate) {
   o.max_classes = 1;
   EXPECT_THROW(o.validate(), std::invalid_argument);
 }
+
+TEST(PrepRules, BonferroniMultipliersMatchR) {
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(true, 20, 6), 11628.0);  // choose(19, 5)
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(true, 20, 2), 19.0);
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(false, 5, 2), 15.0);  // Stirling S(5, 2)
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(false, 7, 3), 301.0);
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(false, 10, 4), 34105.0);
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(true, 20, 1), 1.0);  // nothing searched
+  EXPECT_DOUBLE_EQ(bonferroni_multiplier(false, 3, 3), 1.0);
+}
+
+TEST(PrepRules, BestBinarySplitOnlyWhenSignificantAfterAdjustment) {
+  // (100, 3) | (50, 10) (50, 10): the best split is before bin 1, chi2 14.198, p 1.645e-4 (R).
+  const std::vector<Bin> b{{100, 3}, {50, 10}, {50, 10}};
+  EXPECT_EQ(best_binary_split(b, 10.0, 0.05, 2.0), (std::vector<int>{0, 1, 1}));
+  EXPECT_TRUE(best_binary_split(b, 10.0, 0.05, 1000.0).empty());  // 0.16 after adjustment
+  EXPECT_TRUE(best_binary_split(b, 150.0, 0.05, 2.0).empty());    // no split leaves 150 on both sides
+  EXPECT_TRUE(best_binary_split({{100, 10}}, 1.0, 0.05, 1.0).empty());
+}
+
+TEST(PrepRules, RareFlagWithSignalKeepsTwoClasses) {
+  // A 1.5% flag (below min_class_share 2%, above rare_level_share 1%) with a clear contrast.
+  const int n = 2000;
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(n), y = Eigen::VectorXd::Zero(n), w = Eigen::VectorXd::Ones(n);
+  for (int i = 0; i < n; ++i) {
+    x[i] = i < 30 ? 1.0 : 0.0;
+    y[i] = i < 30 ? (i % 2 == 0) : (i % 10 == 0);
+  }
+  BinningInfo info;
+  const auto t = bin_numeric("flag", x, y, w, PrepOptions{}, nullptr, &info);
+  ASSERT_EQ(t.n_classes(), 2);
+  EXPECT_EQ(t.cuts, std::vector<double>{1.0});
+  EXPECT_EQ(info.units, 2);
+  EXPECT_EQ(info.groups, 2);
+  EXPECT_DOUBLE_EQ(info.multiplier, 1.0);
+  // Without a contrast the flag is merged away (one class).
+  for (int i = 0; i < 30; ++i) y[i] = i % 10 == 0;
+  EXPECT_EQ(bin_numeric("flag", x, y, w, PrepOptions{}).n_classes(), 1);
+}
+
+TEST(PrepRules, ObservedOrderIsTheValueThenIndexOrder) {
+  // Negatives, -0 and +0 (equal), ties, NaN skipped, magnitudes across the exponent range.
+  const auto x = vec({3.5, -1e300, 0.0, NaN, -0.0, 2.0, -2.5, 3.5, 1e-300, -0.0, 1e300, 2.0, -2.5});
+  const std::vector<Eigen::Index> expect{1, 6, 12, 2, 4, 9, 8, 5, 11, 0, 7, 10};
+  EXPECT_EQ(observed_order(x), expect);
+  EXPECT_TRUE(observed_order(vec({NaN, NaN})).empty());
+}

@@ -91,3 +91,42 @@ TEST(Prepare, RejectsNonBinaryTarget) {
   Comm self(MPI_COMM_SELF);
   EXPECT_THROW(worker::prepare(self, t, "target", model::PrepOptions{}), InputError);
 }
+
+TEST(Prepare, StrongSignalWaivesTheInformationValue) {
+  // A 1.2% flag with twice the base rate: IV ~0.01 < min_iv, yet p ~ 1e-7 (one split tried: the
+  // adjusted p-value is the p-value). Kept under the default strong_pvalue, dropped without it.
+  const int n = 20000;
+  Table t;
+  t.X.resize(n, 1);
+  t.outcomes.resize(n, 1);
+  t.weight = Eigen::VectorXd::Ones(n);
+  for (int i = 0; i < n; ++i) {
+    t.X(i, 0) = i < 240 ? 1.0 : 0.0;
+    t.outcomes(i, 0) = i < 240 ? (i % 5 == 0) : (i % 10 == 0);
+    t.id.push_back(i + 1);
+    t.caf.push_back(1);
+  }
+  t.schema.n_rows = n;
+  t.schema.outcomes = {"target"};
+  t.schema.vars.push_back(VarInfo{"flag", VarKind::Numeric, "test", 0, {}});
+  Comm self(MPI_COMM_SELF);
+  model::PrepOptions opt;
+  const auto kept = worker::prepare(self, t, "target", opt).report.at(0);
+  EXPECT_TRUE(kept.kept) << kept.reason;
+  EXPECT_EQ(kept.n_classes, 2);
+  EXPECT_LT(kept.iv, opt.min_iv);
+  EXPECT_LT(kept.pvalue_adj, opt.strong_pvalue);
+  EXPECT_EQ(kept.pvalue_adj, kept.pvalue);
+  opt.strong_pvalue = 0.0;
+  EXPECT_EQ(worker::prepare(self, t, "target", opt).report.at(0).reason, "weak link with target (information value)");
+}
+
+TEST(Prepare, AdjustedPValueCountsTheClassSearch) {
+  // Every screened variable: pvalue_adj = min(1, pvalue x multiplier) with multiplier >= 1.
+  for (const auto& r : result().report) {
+    if (r.n_classes < 2) continue;
+    EXPECT_GE(r.pvalue_adj, r.pvalue) << r.name;
+    EXPECT_LE(r.pvalue_adj, 1.0) << r.name;
+  }
+  EXPECT_GT(row("x_eff").pvalue_adj, row("x_eff").pvalue);  // several intervals chosen among 20 pre-bins
+}
