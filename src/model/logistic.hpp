@@ -78,9 +78,12 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
 /// Computes X' diag(v) X (p x p, all of X's columns) for fit_logistic when the design has a
 /// structure that makes it cheaper than a dense rank update (class codes: see hypothesis.hpp).
 using CrossProduct = std::function<Eigen::MatrixXd(const Eigen::VectorXd& v)>;
-/// fit_logistic with the information X'VX from `xvx` (same results up to the order of sums).
+/// fit_logistic with the information X'VX from `xvx` (same results up to the order of sums), and
+/// optionally X'WX (the rank check and first Hessian) already computed: stepwise refits of one
+/// replicate share the weights, so their X'WX are sub-blocks of one matrix.
 LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> y,
-                         Eigen::Ref<const Eigen::VectorXd> w, const LogisticOptions& opt, const CrossProduct& xvx);
+                         Eigen::Ref<const Eigen::VectorXd> w, const LogisticOptions& opt, const CrossProduct& xvx,
+                         const Eigen::MatrixXd* xwx = nullptr);
 
 /// Columns of X (in order) that are linear combinations of earlier columns under weights w.
 std::vector<Eigen::Index> aliased_columns(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> w,

@@ -60,6 +60,11 @@ class Selector {
     }
     // Class dummies (the bootstrap's candidates): score tests by cross-tabulating codes.
     codes_ = ClassCodes::from_dummies(X, block);
+    if (codes_.effects()) {  // the weights never change: X'WX of every column, once
+      std::vector<int> all(static_cast<std::size_t>(E_));
+      for (int e = 0; e < E_; ++e) all[static_cast<std::size_t>(e)] = e;
+      Hw_ = weighted_crossprod(codes_, all, w);
+    }
     // Hierarchy: effect e needs the effects named by its factors (when they are candidates).
     needs_.resize(static_cast<std::size_t>(E_));
     if (opt.hierarchy)
@@ -130,8 +135,11 @@ class Selector {
         if (in_[static_cast<std::size_t>(e)]) model.push_back(e);
       xvx = [this, &model](const Eigen::VectorXd& v) { return weighted_crossprod(codes_, model, v); };
     }
-    fit_ = fit_logistic(Xcur_, y_, w_, fo, xvx);
-    if (!fit_.converged()) fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit, xvx);  // a bad start must not change the answer
+    Eigen::MatrixXd xwx;  // X'WX of the model: a block of the replicate's whole X'WX
+    if (codes_.effects()) xwx = Hw_(cols_, cols_);
+    const Eigen::MatrixXd* pw = codes_.effects() ? &xwx : nullptr;
+    fit_ = fit_logistic(Xcur_, y_, w_, fo, xvx, pw);
+    if (!fit_.converged()) fit_ = fit_logistic(Xcur_, y_, w_, opt_.fit, xvx, pw);  // a bad start must not change the answer
     prev_cols_ = cols_;
   }
 
@@ -239,6 +247,7 @@ class Selector {
   std::vector<Eigen::Index> cols_, prev_cols_;
   Eigen::MatrixXd Xcur_;
   ClassCodes codes_;
+  Eigen::MatrixXd Hw_;  // X'WX over all columns (class designs)
   LogisticFit fit_;
   SelectionResult res_;
 };
