@@ -87,10 +87,11 @@ struct Packing {
   }
 };
 
-// Joint values per group, bounded so that the tables of one candidate group with every model group
-// (32 x 32 doubles, 8 KB, each) stay in L2 while the rows stream through them.
+// Joint values per group: the tables of one candidate group with every model group (32 x 64
+// doubles, 16 KB, each) stay in L2 while the rows stream through them. Measured on replicates of
+// the default prepared table: 32/64 ran 1.5x faster than 32/32 and as fast as 64/64.
 constexpr int kCandidateCap = 32;
-constexpr int kModelCap = 32;
+constexpr int kModelCap = 64;
 
 }  // namespace
 
