@@ -74,15 +74,15 @@ struct Packing {
   }
   /// The joint code of group g for the rows `rows` of column-major codes (n rows per effect).
   void joint(std::size_t g, const ClassCodes& Z, const std::vector<Eigen::Index>& rows, bool all,
-             std::vector<std::uint16_t>& out) const {
+             std::vector<std::uint8_t>& out) const {
     out.assign(rows.size(), 0);
     for (std::size_t k = 0; k < members[g].size(); ++k) {
       const std::uint8_t* col = Z.code.data() + static_cast<std::size_t>(members[g][k]) * static_cast<std::size_t>(Z.rows);
-      const auto r = static_cast<std::uint16_t>(radix[g][k]);
+      const auto r = static_cast<std::uint8_t>(radix[g][k]);
       if (all)  // contiguous: vectorizes
-        for (std::size_t t = 0; t < out.size(); ++t) out[t] = static_cast<std::uint16_t>(out[t] + col[t] * r);
+        for (std::size_t t = 0; t < out.size(); ++t) out[t] = static_cast<std::uint8_t>(out[t] + col[t] * r);
       else
-        for (std::size_t t = 0; t < out.size(); ++t) out[t] = static_cast<std::uint16_t>(out[t] + col[rows[t]] * r);
+        for (std::size_t t = 0; t < out.size(); ++t) out[t] = static_cast<std::uint8_t>(out[t] + col[rows[t]] * r);
     }
   }
 };
@@ -132,7 +132,9 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
 
   const Packing cp(cand, L, kCandidateCap), mp(model, L, kModelCap);
   const std::size_t H = cp.groups(), M = mp.groups();
-  std::vector<std::vector<std::uint16_t>> cj(H), mj(M);  // joint codes per group and row
+  // Joint codes per group and row: one byte (a group holds at most 64 joint values, or one class
+  // of at most 255 levels), so that the streams of codes stay small next to the tables.
+  std::vector<std::vector<std::uint8_t>> cj(H), mj(M);
   for (std::size_t h = 0; h < H; ++h) cp.joint(h, Z, rows, all, cj[h]);
   for (std::size_t m = 0; m < M; ++m) mp.joint(m, Z, rows, all, mj[m]);
   const auto digits = mp.digits(L);
@@ -147,14 +149,14 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
   for (int x : mp.size) Pmax = std::max(Pmax, x);
   while ((1 << shift) < Pmax) ++shift;
   const std::size_t table = static_cast<std::size_t>(Qmax) << shift;
-  std::vector<std::uint32_t> moff(nr * M);  // per row and model group: where its joint value starts
+  std::vector<std::uint8_t> mrow(nr * M);  // per row, the joint value of each model group
   for (std::size_t m = 0; m < M; ++m)
-    for (std::size_t t = 0; t < nr; ++t) moff[t * M + m] = static_cast<std::uint32_t>(m * table + mj[m][t]);
+    for (std::size_t t = 0; t < nr; ++t) mrow[t * M + m] = mj[m][t];
   std::vector<double> sv, sr, T(M * table), R;
   std::vector<std::pair<int, Eigen::Index>> cell;  // (joint value, design column) with that column's level
   for (std::size_t h = 0; h < H; ++h) {
     const int Q = cp.size[h];
-    const std::uint16_t* c = cj[h].data();
+    const std::uint8_t* c = cj[h].data();
     cell.clear();
     for (int j = 0; j < Q; ++j)
       for (std::size_t k = 0; k < cp.members[h].size(); ++k) {
@@ -172,8 +174,9 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
     for (std::size_t t = 0; t < nr; ++t) {
       const std::size_t cs = static_cast<std::size_t>(c[t]) << shift;
       const double vt = v[t];
-      const std::uint32_t* o = moff.data() + t * M;
-      for (std::size_t m = 0; m < M; ++m) T[o[m] + cs] += vt;
+      const std::uint8_t* o = mrow.data() + t * M;
+      double* Tc = T.data() + cs;
+      for (std::size_t m = 0; m < M; ++m) Tc[m * table + o[m]] += vt;
     }
     for (std::size_t m = 0; m < M; ++m) {
       const int P = mp.size[m];
@@ -228,7 +231,7 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
   const std::size_t nr = rows.size();
   const Packing mp(model, L, kModelCap);
   const std::size_t M = mp.groups();
-  std::vector<std::vector<std::uint16_t>> mj(M);
+  std::vector<std::vector<std::uint8_t>> mj(M);
   for (std::size_t m = 0; m < M; ++m) mp.joint(m, Z, rows, nr == static_cast<std::size_t>(n), mj[m]);
   const auto digits = mp.digits(L);
   Eigen::MatrixXd H = Eigen::MatrixXd::Zero(p, p);
@@ -237,9 +240,9 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
   for (int x : mp.size) Pmax = std::max(Pmax, x);
   while ((1 << shift) < Pmax) ++shift;
   const std::size_t table = static_cast<std::size_t>(Pmax) << shift;
-  std::vector<std::uint32_t> moff(nr * M);
+  std::vector<std::uint8_t> mrow(nr * M);
   for (std::size_t m = 0; m < M; ++m)
-    for (std::size_t t = 0; t < nr; ++t) moff[t * M + m] = static_cast<std::uint32_t>(m * table + mj[m][t]);
+    for (std::size_t t = 0; t < nr; ++t) mrow[t * M + m] = mj[m][t];
   std::vector<double> d, T(M * table), R;
   for (std::size_t m1 = 0; m1 < M; ++m1) {
     const int P1 = mp.size[m1];
@@ -262,12 +265,13 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
     // reduced to the margins of each member pair.
     if (m1 + 1 < M) {
       std::fill(T.begin() + static_cast<std::ptrdiff_t>((m1 + 1) * table), T.end(), 0.0);
-      const std::uint16_t* a1 = mj[m1].data();
+      const std::uint8_t* a1 = mj[m1].data();
       for (std::size_t t = 0; t < nr; ++t) {
         const std::size_t cs = static_cast<std::size_t>(a1[t]) << shift;
         const double vt = v[t];
-        const std::uint32_t* o = moff.data() + t * M;
-        for (std::size_t m2 = m1 + 1; m2 < M; ++m2) T[o[m2] + cs] += vt;
+        const std::uint8_t* o = mrow.data() + t * M;
+        double* Tc = T.data() + cs;
+        for (std::size_t m2 = m1 + 1; m2 < M; ++m2) Tc[m2 * table + o[m2]] += vt;
       }
     }
     for (std::size_t m2 = m1 + 1; m2 < M; ++m2) {
