@@ -139,7 +139,6 @@ void fit_on_root(const FitParams& p) {
       fit = sel.fit;
     } else {
       fit = model::fit_logistic(d.X, y, w, so.fit);
-      final_design = d;
     }
   } catch (const std::invalid_argument& e) {
     throw InputError(std::string(e.what()) + " (" + p.table + ")");
@@ -150,7 +149,7 @@ void fit_on_root(const FitParams& p) {
   in.response = p.target;
   in.weights = mode;
   in.n_read = t.rows();
-  in.design = &final_design;
+  in.design = so.method != model::Selection::None ? &final_design : &d;  // no copy of the full design
   in.y = &y;
   in.w = &w;
   in.fit = &fit;
