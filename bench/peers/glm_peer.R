@@ -25,36 +25,16 @@ if (args[1] == "fit") {
   t <- system.time(fit <- suppressWarnings(glm(f, binomial, d, weights = wn, control = ctl)))["elapsed"]
   cat("seconds", t, "\n")
   cat("neg2loglik", fit$deviance, "\n")
-} else if (args[1] == "stepwise") {
-  steps <- as.integer(args[3])
-  cands <- paste0("v", 1:300)
-  # SAS rules: entry by smallest add1(test = "Rao") p-value, removal by largest Wald p-value.
-  run <- function() {
-    inm <- character(0); path <- character(0)
-    while (length(path) < steps) {
-      fit <- suppressWarnings(glm(reformulate(c("1", inm), "y"), binomial, d, weights = wn, control = ctl))
-      if (length(inm)) {
-        z <- coef(fit)[-1] / sqrt(diag(vcov(fit)))[-1]
-        pw <- pchisq(z^2, 1, lower.tail = FALSE)
-        k <- which.max(pw)
-        if (pw[k] > 0.05) { inm <- inm[-k]; path <- c(path, paste0("-", names(pw)[k])); next }
-      }
-      a <- suppressWarnings(add1(fit, reformulate(c(".", setdiff(cands, inm))), test = "Rao"))[-1, ]
-      k <- order(a$`Pr(>Chi)`, -a$`Rao score`)[1]
-      if (a$`Pr(>Chi)`[k] >= 0.05) break
-      inm <- c(inm, rownames(a)[k]); path <- c(path, paste0("+", rownames(a)[k]))
-    }
-    path
-  }
-  t <- system.time(path <- run())["elapsed"]
-  cat("seconds", t, "\n")
-  cat("path", path, "\n")
-}
-if (args[1] == "classwise") {
+} else if (args[1] %in% c("stepwise", "classwise")) {
   steps <- as.integer(args[3]); if (steps <= 0) steps <- .Machine$integer.max
-  cands <- setdiff(names(d), c("id", "y", "w", "wn"))
-  for (v in cands) d[[v]] <- factor(d[[v]])
-  # Wald chi-square of each term's block of coefficients (SAS Type 3 Wald for a CLASS effect).
+  if (args[1] == "stepwise") {
+    cands <- paste0("v", 1:300)
+  } else {
+    cands <- setdiff(names(d), c("id", "y", "w", "wn"))
+    for (v in cands) d[[v]] <- factor(d[[v]])
+  }
+  # Wald chi-square of each term's block of coefficients (SAS Type 3 Wald; one column for a
+  # numeric effect, the dummies of a CLASS effect).
   block_wald <- function(fit) {
     asg <- attr(model.matrix(fit), "assign"); b <- coef(fit); V <- vcov(fit)
     sapply(seq_along(attr(terms(fit), "term.labels")), function(k) {
@@ -63,8 +43,9 @@ if (args[1] == "classwise") {
       pchisq(W, length(j), lower.tail = FALSE)
     })
   }
+  # SAS rules: entry by smallest add1(test = "Rao") p-value, removal by largest Wald p-value.
   run <- function() {
-    inm <- character(0); path <- character(0); seen <- ""
+    inm <- character(0); path <- character(0)
     while (length(path) < steps) {
       fit <- suppressWarnings(glm(reformulate(c("1", inm), "y"), binomial, d, weights = wn, control = ctl))
       if (length(inm)) {
