@@ -90,6 +90,7 @@ class Selector {
       return finish();
     }
     while (true) {
+      if (opt_.between_steps) opt_.between_steps();
       if (static_cast<int>(res_.steps.size()) >= max_steps) {
         res_.stop_reason = "maximum number of steps reached";
         break;

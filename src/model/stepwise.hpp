@@ -8,6 +8,7 @@
 //
 // All candidates' entry tests come from one call of score_tests (a GEMM), never one refit each.
 #include <Eigen/Core>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct SelectionOptions {
   std::vector<int> include;  ///< effects always in the model (SAS INCLUDE=, as effect indices)
   bool hierarchy = true;     ///< SAS HIERARCHY=SINGLE for interactions named "a*b"
   LogisticOptions fit;       ///< options of every refit
+  /// Called before each step (not serialized): lets a caller that also serves other work (rank 0
+  /// of a work queue) answer between steps instead of only between whole selections.
+  std::function<void()> between_steps;
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {

@@ -269,6 +269,7 @@ ClassFit stepwise_select(const ClassData& d, Eigen::Ref<const Eigen::VectorXd> w
   so.max_steps = opt.max_steps;
   so.fit.max_iter = opt.max_iter;
   so.fit.gconv = opt.gconv;
+  so.between_steps = opt.between_steps;
   // Rows of weight 0 (a replicate's out-of-bag third) add exact zeros to every sum: drop them once
   // so the score GEMMs of every step run on ~63% of the rows.
   std::vector<Eigen::Index> rows;

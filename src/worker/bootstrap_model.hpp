@@ -10,6 +10,7 @@
 // GEMM per step); this file adapts class-coded prepared tables to it and provides the small
 // fits/tests the other train stages need (final refit, interaction score tests, CV fits).
 #include <Eigen/Core>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,7 @@ struct StepwiseOptions {
   int max_steps = -1;     ///< entry + removal steps (SAS MAXSTEP; -1 = 2 x number of candidates)
   int max_iter = 25;      ///< MAXITER of each fit
   double gconv = 1e-8;    ///< GCONV of each fit
+  std::function<void()> between_steps;  ///< model::SelectionOptions::between_steps (not serialized)
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {

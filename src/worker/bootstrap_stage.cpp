@@ -80,7 +80,12 @@ BootstrapStageResult run_bootstrap_stage(const Comm& comm, const ClassData& d, c
   comm.bcast_vector(pending);
   Progress progress("bootstrap replicates", opt.replicates, opt.replicates - static_cast<std::int64_t>(pending.size()),
                     comm.is_root() && opt.progress);
-  auto compute = [&](std::int64_t r) { return to_bytes(run_replicate(d, opt.seed, r, opt.stratify, sw)); };
+  std::function<void()> serve;  // set by the work queue on rank 0
+  StepwiseOptions swq = sw;
+  swq.between_steps = [&serve] {
+    if (serve) serve();
+  };
+  auto compute = [&](std::int64_t r) { return to_bytes(run_replicate(d, opt.seed, r, opt.stratify, swq)); };
   auto commit = [&](std::int64_t r, const std::string& bytes) {
     ckpt->append(r, bytes);  // durable before it counts
     ReplicateResult res;
@@ -88,7 +93,9 @@ BootstrapStageResult run_bootstrap_stage(const Comm& comm, const ClassData& d, c
     done[r] = std::move(res);
     progress.tick();
   };
-  out.computed = run_work_queue(comm, pending, compute, commit, {opt.prefetch, opt.stop_after});
+  QueueOptions qo{opt.prefetch, opt.stop_after};
+  qo.serve = &serve;
+  out.computed = run_work_queue(comm, pending, compute, commit, qo);
   out.complete = out.computed == static_cast<std::int64_t>(pending.size());
   if (!out.complete) return out;
   progress.finish();

@@ -76,6 +76,17 @@ std::int64_t run_work_queue(const Comm& comm, const std::vector<std::int64_t>& t
     };
     for (int k = 0; k < std::max(opt.prefetch, 1); ++k)
       for (int w = 1; w < comm.size(); ++w) give(w);
+    // Serving from inside compute(): results are committed by task id, so the order does not
+    // change any output. Reset on every exit so the caller never holds a dangling function.
+    struct ServeGuard {
+      std::function<void()>* f;
+      ~ServeGuard() {
+        if (f) *f = nullptr;
+      }
+    } guard{opt.serve};
+    if (opt.serve) *opt.serve = [&] {
+        while (total_out > 0 && comm.poll(MPI_ANY_SOURCE, kResult)) accept();
+      };
     if (opt.stop_after == 0) stopping = true;
     for (;;) {
       while (total_out > 0 && comm.poll(MPI_ANY_SOURCE, kResult)) accept();

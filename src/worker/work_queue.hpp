@@ -16,6 +16,10 @@ namespace dmde::worker {
 struct QueueOptions {
   int prefetch = 2;             ///< tasks queued ahead on each non-root rank
   std::int64_t stop_after = -1; ///< test hook: stop once this many results are committed (simulated kill)
+  /// When set, rank 0 stores here, for the duration of the queue, a function that accepts waiting
+  /// results and hands out tasks; a long compute() calls it now and then (e.g. between stepwise
+  /// steps) so that workers do not wait for rank 0's own task to end.
+  std::function<void()>* serve = nullptr;
 };
 
 /// Runs every task id of `tasks` once over all ranks (collective). `compute(task)` runs on the
