@@ -93,6 +93,41 @@ struct Packing {
 constexpr int kCandidateCap = 32;
 constexpr int kModelCap = 64;
 
+// The model side both kernels share: the model's classes packed into groups, each row's joint
+// value per group (per group, and row-major for the table passes), the digit tables, and the
+// table width 2^shift that holds any group's joint values.
+struct ModelGroups {
+  Packing pack;
+  std::vector<std::vector<std::uint8_t>> joint;  // [group][row]
+  std::vector<std::uint8_t> by_row;              // [row * groups + group]
+  std::vector<std::vector<std::vector<std::uint8_t>>> digits;
+  int largest = 1, shift = 0;
+
+  ModelGroups(const ClassCodes& Z, const std::vector<int>& model, const std::vector<Eigen::Index>& rows)
+      : pack(model, Z.levels, kModelCap), joint(pack.groups()), digits(pack.digits(Z.levels)) {
+    const std::size_t M = pack.groups(), nr = rows.size();
+    const bool all = nr == static_cast<std::size_t>(Z.rows);
+    for (std::size_t m = 0; m < M; ++m) pack.joint(m, Z, rows, all, joint[m]);
+    by_row.resize(nr * M);
+    for (std::size_t m = 0; m < M; ++m)
+      for (std::size_t t = 0; t < nr; ++t) by_row[t * M + m] = joint[m][t];
+    for (int x : pack.size) largest = std::max(largest, x);
+    while ((1 << shift) < largest) ++shift;
+  }
+};
+
+// R[j][d]: the margin of a table (`rows` rows of 2^shift columns, `cols` of them used) on the
+// member whose level in column c is dig[c] (K levels).
+void margin(const double* T, int rows, int cols, int shift, const std::uint8_t* dig, std::size_t K,
+            std::vector<double>& R) {
+  R.assign(static_cast<std::size_t>(rows) * K, 0.0);
+  for (int j = 0; j < rows; ++j) {
+    const double* Tj = T + (static_cast<std::size_t>(j) << shift);
+    double* Rj = R.data() + static_cast<std::size_t>(j) * K;
+    for (int c = 0; c < cols; ++c) Rj[dig[c]] += Tj[c];
+  }
+}
+
 }  // namespace
 
 std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& model,
@@ -130,28 +165,24 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
   const std::size_t nr = rows.size();
   const bool all = nr == static_cast<std::size_t>(n);
 
-  const Packing cp(cand, L, kCandidateCap), mp(model, L, kModelCap);
+  const Packing cp(cand, L, kCandidateCap);
+  const ModelGroups mg(Z, model, rows);
+  const Packing& mp = mg.pack;
   const std::size_t H = cp.groups(), M = mp.groups();
   // Joint codes per group and row: one byte (a group holds at most 64 joint values, or one class
   // of at most 255 levels), so that the streams of codes stay small next to the tables.
-  std::vector<std::vector<std::uint8_t>> cj(H), mj(M);
+  std::vector<std::vector<std::uint8_t>> cj(H);
   for (std::size_t h = 0; h < H; ++h) cp.joint(h, Z, rows, all, cj[h]);
-  for (std::size_t m = 0; m < M; ++m) mp.joint(m, Z, rows, all, mj[m]);
-  const auto digits = mp.digits(L);
 
   // Per candidate group: sums of v (the diagonal of Z'VZ: dummies of one class are disjoint) and of
   // r (U) per joint value, then its table with each model group, reduced to the pairwise margins.
   Eigen::VectorXd U = Eigen::VectorXd::Zero(q), D = Eigen::VectorXd::Zero(q);
   Eigen::MatrixXd A = Eigen::MatrixXd::Zero(p, q);  // X'VZ
   // Table of (candidate group, model group m): Qmax rows of 2^shift joint model values, at m * table.
-  int Qmax = 0, Pmax = 1, shift = 0;
+  int Qmax = 0;
   for (int x : cp.size) Qmax = std::max(Qmax, x);
-  for (int x : mp.size) Pmax = std::max(Pmax, x);
-  while ((1 << shift) < Pmax) ++shift;
+  const int shift = mg.shift;
   const std::size_t table = static_cast<std::size_t>(Qmax) << shift;
-  std::vector<std::uint8_t> mrow(nr * M);  // per row, the joint value of each model group
-  for (std::size_t m = 0; m < M; ++m)
-    for (std::size_t t = 0; t < nr; ++t) mrow[t * M + m] = mj[m][t];
   std::vector<double> sv, sr, T(M * table), R;
   std::vector<std::pair<int, Eigen::Index>> cell;  // (joint value, design column) with that column's level
   for (std::size_t h = 0; h < H; ++h) {
@@ -174,7 +205,7 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
     for (std::size_t t = 0; t < nr; ++t) {
       const std::size_t cs = static_cast<std::size_t>(c[t]) << shift;
       const double vt = v[t];
-      const std::uint8_t* o = mrow.data() + t * M;
+      const std::uint8_t* o = mg.by_row.data() + t * M;
       double* Tc = T.data() + cs;
       for (std::size_t m = 0; m < M; ++m) Tc[m * table + o[m]] += vt;
     }
@@ -185,13 +216,7 @@ std::vector<ChiSqTest> score_tests(const ClassCodes& Z, const std::vector<int>& 
         const int s = mp.members[m][k];
         const auto Ks = static_cast<std::size_t>(L[static_cast<std::size_t>(s)]);
         // R[j][a]: the table's margin on model class s (level a), per joint candidate value j.
-        R.assign(static_cast<std::size_t>(Q) * Ks, 0.0);
-        const std::uint8_t* dig = digits[m][k].data();
-        for (int j = 0; j < Q; ++j) {
-          const double* Tj = Tm + (static_cast<std::size_t>(j) << shift);
-          double* Rj = R.data() + static_cast<std::size_t>(j) * Ks;
-          for (int pa = 0; pa < P; ++pa) Rj[dig[pa]] += Tj[pa];
-        }
+        margin(Tm, Q, P, shift, mg.digits[m][k].data(), Ks, R);
         const Eigen::Index row0 = pos[static_cast<std::size_t>(s)];
         for (const auto& [j, col] : cell)
           for (std::size_t l = 1; l < Ks; ++l)
@@ -229,20 +254,15 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
   for (Eigen::Index i = 0; i < n; ++i)
     if (v_in[i] != 0) rows.push_back(i), v.push_back(v_in[i]);
   const std::size_t nr = rows.size();
-  const Packing mp(model, L, kModelCap);
+  const ModelGroups mg(Z, model, rows);
+  const Packing& mp = mg.pack;
+  const auto& mj = mg.joint;
+  const auto& digits = mg.digits;
   const std::size_t M = mp.groups();
-  std::vector<std::vector<std::uint8_t>> mj(M);
-  for (std::size_t m = 0; m < M; ++m) mp.joint(m, Z, rows, nr == static_cast<std::size_t>(n), mj[m]);
-  const auto digits = mp.digits(L);
   Eigen::MatrixXd H = Eigen::MatrixXd::Zero(p, p);
-  // Table of (m1, m2) at m2 * table: Pmax rows (m1's joint values) of 2^shift (m2's).
-  int Pmax = 1, shift = 0;
-  for (int x : mp.size) Pmax = std::max(Pmax, x);
-  while ((1 << shift) < Pmax) ++shift;
-  const std::size_t table = static_cast<std::size_t>(Pmax) << shift;
-  std::vector<std::uint8_t> mrow(nr * M);
-  for (std::size_t m = 0; m < M; ++m)
-    for (std::size_t t = 0; t < nr; ++t) mrow[t * M + m] = mj[m][t];
+  // Table of (m1, m2) at m2 * table: `largest` rows (m1's joint values) of 2^shift (m2's).
+  const int shift = mg.shift;
+  const std::size_t table = static_cast<std::size_t>(mg.largest) << shift;
   std::vector<double> d, T(M * table), R;
   for (std::size_t m1 = 0; m1 < M; ++m1) {
     const int P1 = mp.size[m1];
@@ -269,7 +289,7 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
       for (std::size_t t = 0; t < nr; ++t) {
         const std::size_t cs = static_cast<std::size_t>(a1[t]) << shift;
         const double vt = v[t];
-        const std::uint8_t* o = mrow.data() + t * M;
+        const std::uint8_t* o = mg.by_row.data() + t * M;
         double* Tc = T.data() + cs;
         for (std::size_t m2 = m1 + 1; m2 < M; ++m2) Tc[m2 * table + o[m2]] += vt;
       }
@@ -280,13 +300,7 @@ Eigen::MatrixXd weighted_crossprod(const ClassCodes& Z, const std::vector<int>& 
       for (std::size_t k2 = 0; k2 < mp.members[m2].size(); ++k2) {
         const int s2 = mp.members[m2][k2];
         const auto K2 = static_cast<std::size_t>(L[static_cast<std::size_t>(s2)]);
-        const std::uint8_t* dig = digits[m2][k2].data();
-        R.assign(static_cast<std::size_t>(P1) * K2, 0.0);
-        for (int j = 0; j < P1; ++j) {
-          const double* Tj = Tm + (static_cast<std::size_t>(j) << shift);
-          double* Rj = R.data() + static_cast<std::size_t>(j) * K2;
-          for (int pb = 0; pb < P2; ++pb) Rj[dig[pb]] += Tj[pb];
-        }
+        margin(Tm, P1, P2, shift, digits[m2][k2].data(), K2, R);
         const Eigen::Index c0 = pos[static_cast<std::size_t>(s2)];
         for (int j = 0; j < P1; ++j)
           for (std::size_t k1 = 0; k1 < mem1.size(); ++k1) {
