@@ -167,15 +167,7 @@ ClassFit fit_effects(const ClassData& d, const std::vector<int>& effects, Eigen:
     const Eigen::VectorXd mu = eta.unaryExpr([](double e) { return 1.0 / (1.0 + std::exp(-e)); });
     const Eigen::VectorXd v = (wv.array() * mu.array() * (1 - mu.array())).matrix();
     const Eigen::VectorXd g = X.transpose() * (wv.array() * (y - mu).array()).matrix();
-    Eigen::MatrixXd H;
-    if (z.effects() > 0) {
-      H = model::weighted_crossprod(z, all, v);
-    } else {
-      const Eigen::MatrixXd XV = X.array().colwise() * v.array().sqrt();
-      H = Eigen::MatrixXd::Zero(p, p);
-      H.selfadjointView<Eigen::Lower>().rankUpdate(XV.transpose());
-      H = H.selfadjointView<Eigen::Lower>();
-    }
+    const Eigen::MatrixXd H = z.effects() > 0 ? model::weighted_crossprod(z, all, v) : model::weighted_crossprod(X, v);
     if (keep.empty()) {
       keep = non_aliased(H);
       for (Eigen::Index j = 0; j < p; ++j)
