@@ -24,7 +24,7 @@ namespace {
 
 /// Phases whose CPU seconds are logged at debug level (thread CPU time: on a shared node the wall
 /// clock mostly measures the neighbours).
-enum Phase { kRead, kCode, kTerms, kRank, kWrite, kPhases };
+enum Phase { kRead, kCode, kTerms, kProb, kRank, kWrite, kPhases };
 using PhaseSeconds = std::array<double, kPhases>;
 
 double thread_cpu() {
@@ -85,7 +85,7 @@ struct CafBuffers {
 class Scorer {
  public:
   Scorer(const ScoreModel& m, const TableReader& pop, const ScoreOptions& opt)
-      : m_(m), pop_(pop), opt_(opt), terms_(kernel_terms(m.card)) {
+      : m_(m), pop_(pop), opt_(opt), plan_(kernel_plan(m.card)) {
     for (const auto& c : m.coding) coders_.emplace_back(c, pop.schema(), pop.path());
     auto& offset_ = st_.class_offset;
     offset_.push_back(0);
@@ -145,20 +145,29 @@ class Scorer {
     }
     for (std::size_t c = 0; c < part->classes.size(); ++c) st_.class_counts[c] += part->classes[c];
     const auto skip = static_cast<std::size_t>(off - lo_);
-    const auto g = static_cast<std::size_t>(opt_.chunk_rows);
+    const std::size_t g = stride();
     std::copy_n(ids_.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
+    {
     PhaseTimer timer(cpu_, kTerms);
     const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
     const std::array<double*, 3> contrib{b.contrib[0].data() + at, b.contrib[1].data() + at, b.contrib[2].data() + at};
     double* eta = b.eta.data() + at;
     const double c0 = m_.card.intercept;
-    if (code_bytes_ == 1) score_rows(terms_, c0, narrow_.data() + skip, g, n, eta, reason, contrib);
+    if (code_bytes_ == 1) score_rows(plan_, narrow_.data() + skip, g, n, eta, reason, contrib);
     else if (code_bytes_ == 2)
-      score_rows(terms_, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
-    else score_rows(terms_, c0, reinterpret_cast<const int*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
+      score_rows(plan_.terms, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
+    else score_rows(plan_.terms, c0, reinterpret_cast<const int*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
+    }
+    const double* eta = b.eta.data() + at;
+    PhaseTimer timer2(cpu_, kProb);
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
   }
+
+  /// Distance between two inputs' codes in narrow_, in codes: a chunk plus one cache line's worth, so
+  /// that the kernel's 100 or so streams (one per input) do not all fall in the same cache sets (a
+  /// power-of-two stride made every code load an L3 access).
+  std::size_t stride() const { return static_cast<std::size_t>(opt_.chunk_rows) + 64; }
 
   /// Rows of a loaded block between two of this rank's Caf starts, with their coding and class
   /// counts, added to the tallies when scoring reaches them (per-Caf summaries).
@@ -213,7 +222,7 @@ class Scorer {
     const auto m = static_cast<std::size_t>(hi_ - lo_);
     col_.resize(m);
     tmp_.resize(std::min(m, kCodeBlock));
-    narrow_.resize(static_cast<std::size_t>(g) * p * code_bytes_);
+    narrow_.resize(stride() * p * code_bytes_);
     {
       PhaseTimer timer(cpu_, kRead);
       ids_ = pop_.read_id(lo_, hi_ - lo_);
@@ -231,7 +240,7 @@ class Scorer {
           const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
           coders_[k].apply(col_.data() + i0, static_cast<std::int64_t>(bn), tmp_.data(), pt.counts[k]);
           std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
-          const std::size_t o = k * static_cast<std::size_t>(g) + i0;
+          const std::size_t o = k * stride() + i0;
           if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp_.data(), bn, K, cc);
           if (code_bytes_ == 1) {
             std::copy_n(tmp_.data(), bn, narrow_.data() + o);
@@ -358,7 +367,7 @@ class Scorer {
   std::vector<float> col_;
   std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in narrow_ and ids_
   std::vector<std::int64_t> ids_;
-  std::vector<KernelTerm> terms_;
+  KernelPlan plan_;
   std::size_t code_bytes_ = 4;     ///< width of a class code in narrow_: 1, 2 or 4 bytes (fewest that fit)
   std::vector<int> tmp_;
   std::vector<std::uint8_t> narrow_;
@@ -437,8 +446,8 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   lap("scored own Cafs");
   {
     const auto& c = scorer.cpu();
-    spdlog::debug("CPU s: read {:.3f}, coding {:.3f}, effects and reasons {:.3f}, ranks {:.3f}, writes {:.3f}; process {:.3f}",
-                  c[kRead], c[kCode], c[kTerms], c[kRank], c[kWrite], thread_cpu());
+    spdlog::debug("CPU s: read {:.3f}, coding {:.3f}, effects and reasons {:.3f}, probabilities {:.3f}, ranks {:.3f}, "
+                  "writes {:.3f}; process {:.3f}", c[kRead], c[kCode], c[kTerms], c[kProb], c[kRank], c[kWrite], thread_cpu());
   }
   const RowBlock none = CafBuffers{}.block(0);
   for (; done < rounds; ++done) out.write_rows(0, 0, none);

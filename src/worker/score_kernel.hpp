@@ -38,6 +38,35 @@ void score_rows(const std::vector<KernelTerm>& terms, double intercept, const in
                 std::size_t n, double* eta, const std::array<std::int16_t*, 3>& reason,
                 const std::array<double*, 3>& contrib);
 
+/// The card's terms in kernel form plus reason ranks: every (term, cell) contribution gets a 16-bit
+/// rank, unique over the card and ordered like (contribution ascending, higher term index first), so
+/// that a row's top 3 reasons are its 3 largest ranks (exactly the rule above: strictly larger
+/// displaces, lower index first on ties) and are kept with 16-lane integer max/min instead of
+/// double compares and blends. Rank 0 means "no term" (-1, contribution 0).
+struct KernelPlan {
+  std::vector<KernelTerm> terms;
+  double intercept = 0;
+  /// False when ranks do not apply (non-finite contributions, or more than 65535 cells): score_rows
+  /// then runs the compare-and-blend kernel.
+  bool ranked = false;
+  std::vector<std::uint32_t> rank_at;   ///< per term: where its cells' ranks start in cell_rank
+  std::vector<std::uint16_t> cell_rank;  ///< rank of each (term, cell)
+  std::vector<std::int16_t> rank_term;   ///< rank -> term index (rank 0: -1)
+  std::vector<double> rank_contrib;      ///< rank -> contribution beta - ref (rank 0: 0)
+  /// Per term, the low then high bytes of its first 16 cells' ranks (byte-shuffle tables), and
+  /// whether the term can use them (a main effect of at most 16 classes).
+  std::vector<std::array<std::uint8_t, 32>> shuffle;
+  std::vector<char> small;
+};
+
+/// Builds the plan (pointers into `card`, which must outlive it).
+KernelPlan kernel_plan(const model::Scorecard& card);
+
+/// Same results as score_rows(plan.terms, plan.intercept, ...) above, bit for bit; with 1-byte codes
+/// and plan.ranked, 16 rows at a time with the reasons as ranks.
+void score_rows(const KernelPlan& plan, const std::uint8_t* codes, std::size_t stride, std::size_t n, double* eta,
+                const std::array<std::int16_t*, 3>& reason, const std::array<double*, 3>& contrib);
+
 /// cc[c] += number of the n one-byte codes equal to c, for c < K (n < 8160: counters in bytes).
 /// One compare per 32 codes and class: cheaper than a histogram for the few classes of an input.
 void count_codes(const std::uint8_t* codes, std::size_t n, std::size_t K, std::int64_t* cc);

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <numeric>
+#include <limits>
 #include <random>
+#include <type_traits>
 
 #include "worker/score_kernel.hpp"
 
@@ -35,22 +37,65 @@ model::Scorecard card(bool three_terms) {
   return c;
 }
 
-template <class C>
-void check(const model::Scorecard& sc, std::size_t n) {
+/// A card of `p` inputs and many terms: class counts 1..40 (above and below the 16 of the byte
+/// shuffle), every fifth term an interaction, contributions on a coarse grid (many ties).
+model::Scorecard big_card(std::size_t p, unsigned seed) {
+  std::mt19937 rng(seed);
+  model::Scorecard c;
+  c.intercept = 0.5;
+  std::vector<int> levels(p);
+  for (std::size_t k = 0; k < p; ++k) c.inputs.push_back(std::string(1, 'x').append(std::to_string(k))), levels[k] = 1 + static_cast<int>(rng() % 40);
+  for (std::size_t k = 0; k < p; ++k) {
+    model::ScoreTerm t;
+    t.effect = c.inputs[k];
+    t.inputs = {static_cast<int>(k)};
+    t.n_levels = {levels[k]};
+    if (k % 5 == 4) t.inputs.push_back(static_cast<int>(k - 1)), t.n_levels.push_back(levels[k - 1]), t.effect.append("*x");
+    int cells = 1;
+    for (int l : t.n_levels) cells *= l;
+    t.beta.resize(cells);
+    for (int l = 0; l < cells; ++l) t.beta[l] = 0.125 * static_cast<double>(static_cast<int>(rng() % 17) - 8);
+    t.reference = 0.25 * static_cast<double>(rng() % 3);
+    c.terms.push_back(t);
+  }
+  c.validate();
+  return c;
+}
+
+/// Random codes of the card's inputs: class counts from the terms.
+Eigen::MatrixXi random_codes(const model::Scorecard& sc, std::size_t n) {
+  std::vector<int> lv(sc.inputs.size(), 1);
+  for (const auto& t : sc.terms)
+    for (std::size_t k = 0; k < t.inputs.size(); ++k) lv[static_cast<std::size_t>(t.inputs[k])] = t.n_levels[k];
   std::mt19937 rng(static_cast<unsigned>(n));
-  Eigen::MatrixXi codes(static_cast<Eigen::Index>(n), 2);
+  Eigen::MatrixXi codes(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(lv.size()));
   for (std::size_t i = 0; i < n; ++i)
-    codes(static_cast<Eigen::Index>(i), 0) = static_cast<int>(rng() % 3), codes(static_cast<Eigen::Index>(i), 1) = static_cast<int>(rng() % 4);
-  std::vector<C> narrow(2 * n);
+    for (std::size_t k = 0; k < lv.size(); ++k)
+      codes(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) = static_cast<int>(rng() % static_cast<unsigned>(lv[k]));
+  return codes;
+}
+
+/// ranked: the KernelPlan entry point (1-byte codes only).
+template <class C>
+void check(const model::Scorecard& sc, std::size_t n, bool ranked = false) {
+  const Eigen::MatrixXi codes = random_codes(sc, n);
+  const auto p = static_cast<std::size_t>(codes.cols());
+  std::vector<C> narrow(p * n);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < 2; ++k)
+    for (std::size_t k = 0; k < p; ++k)
       narrow[k * n + i] = static_cast<C>(codes(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)));
   std::vector<double> eta(n);
   std::array<std::vector<std::int16_t>, 3> reason;
   std::array<std::vector<double>, 3> contrib;
   for (std::size_t r = 0; r < 3; ++r) reason[r].assign(n, 99), contrib[r].assign(n, 99.0);
-  score_rows(kernel_terms(sc), sc.intercept, narrow.data(), n, n, eta.data(),
-             {reason[0].data(), reason[1].data(), reason[2].data()}, {contrib[0].data(), contrib[1].data(), contrib[2].data()});
+  if constexpr (std::is_same_v<C, std::uint8_t>) {
+    if (ranked)
+      score_rows(kernel_plan(sc), narrow.data(), n, n, eta.data(), {reason[0].data(), reason[1].data(), reason[2].data()},
+                 {contrib[0].data(), contrib[1].data(), contrib[2].data()});
+  }
+  if (!ranked)
+    score_rows(kernel_terms(sc), sc.intercept, narrow.data(), n, n, eta.data(),
+               {reason[0].data(), reason[1].data(), reason[2].data()}, {contrib[0].data(), contrib[1].data(), contrib[2].data()});
   const Eigen::VectorXd want = sc.linear_predictor(codes);
   const Eigen::MatrixXd c = sc.contributions(codes);
   for (std::size_t i = 0; i < n; ++i) {
@@ -77,6 +122,7 @@ TEST(ScoreKernel, MatchesScorecardForEveryCodeWidth) {
   const auto sc = card(true);
   for (std::size_t n : {1u, 7u, 8u, 37u, 1000u}) {
     check<std::uint8_t>(sc, n);
+    check<std::uint8_t>(sc, n, true);
     check<std::uint16_t>(sc, n);
     check<int>(sc, n);
   }
@@ -85,7 +131,26 @@ TEST(ScoreKernel, MatchesScorecardForEveryCodeWidth) {
 TEST(ScoreKernel, FewerTermsThanReasons) {
   const auto sc = card(false);
   check<std::uint8_t>(sc, 21);
+  check<std::uint8_t>(sc, 21, true);
   check<int>(sc, 21);
+}
+
+TEST(ScoreKernel, RankedReasonsMatchASortOnManyTiedTerms) {
+  for (unsigned seed : {1u, 2u}) {
+    const auto sc = big_card(60, seed);
+    const auto plan = kernel_plan(sc);
+    ASSERT_TRUE(plan.ranked);
+    EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 1), 0);  // both ways of getting ranks
+    EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 0), 0);
+    for (std::size_t n : {16u, 45u, 2000u}) check<std::uint8_t>(sc, n, true);
+  }
+}
+
+TEST(ScoreKernel, NonFiniteContributionFallsBackToCompares) {
+  auto sc = big_card(60, 3);  // with 60 terms a -inf contribution is never in a row's top 3
+  sc.terms[0].beta[0] = -std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(kernel_plan(sc).ranked);
+  check<std::uint8_t>(sc, 40, true);
 }
 
 TEST(ScoreKernel, CountCodesMatchesAHistogram) {
