@@ -26,6 +26,7 @@ struct ScoreParams {
   double top_percent = 5.0;      ///< flag the top k% of each Caf
   std::int64_t chunk_rows = 65536;  ///< rows read per chunk (memory: chunk x inputs x 8 bytes)
   bool collective = false;       ///< per-dossier blocks in MPI-IO collective rounds (see ScoreOptions)
+  int threads = 0;               ///< threads per rank, 1 or 2 (0: 2 when each rank can have two cores)
   std::string learning;          ///< learning table: reference distributions for drift (PSI)
 
   void validate() const {
@@ -36,10 +37,11 @@ struct ScoreParams {
       throw InputError("learning table '" + learning + "' not found");
     if (!(top_percent > 0 && top_percent <= 100)) throw InputError("--top must be in (0, 100]");
     if (chunk_rows < 1024 || chunk_rows > (1 << 24)) throw InputError("--chunk-rows must be in [1024, 16777216]");
+    if (threads < 0 || threads > 2) throw InputError("--threads must be 0 (automatic), 1 or 2");
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & model & population & output & top_percent & chunk_rows & collective & learning;
+    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads;
   }
 };
 
@@ -59,6 +61,7 @@ int run_score(Comm& comm, ScoreParams& p) {
   opt.top_percent = p.top_percent;
   opt.chunk_rows = p.chunk_rows;
   opt.collective_writes = p.collective;
+  opt.threads = p.threads;
   opt.population_label = std::filesystem::path(p.population).filename().string();
   worker::ScoreResult r;
   try {
@@ -150,6 +153,10 @@ void add_score_command(CLI::App& app, Commands& out) {
                   "Learning table: reference class and score distributions for drift (PSI); default: the model's");
   sub->add_flag("--collective", p->collective,
                 "Write per-dossier results with MPI-IO collective calls (parallel file systems; same result)");
+  sub->add_option("--threads", p->threads,
+                  "Threads per rank: 1, or 2 to overlap HDF5 reads/writes with scoring (same result); "
+                  "0: 2 when each rank can have two cores")
+      ->capture_default_str();
   out.push_back({sub, [p](Comm& comm) { return run_score(comm, *p); }});
 
   auto f = std::make_shared<FixtureParams>();

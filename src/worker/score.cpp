@@ -12,7 +12,12 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <numeric>
+#include <thread>
 
 #include "core/atomic.hpp"
 #include "worker/score_io.hpp"
@@ -82,6 +87,45 @@ struct CafBuffers {
   }
 };
 
+/// Rows of a loaded block between two of this rank's Caf starts, with their coding and class
+/// counts, added to the tallies when scoring reaches them (per-Caf summaries).
+struct Part {
+  std::int64_t begin = 0, end = 0;
+  std::vector<CodingCounts> counts;   ///< per input
+  std::vector<std::int64_t> classes;  ///< per input class, as ScoreTallies::class_counts
+};
+
+/// Rows [lo, hi) of this rank read and coded: ids, class codes (input k's at k * stride, 1, 2 or 4
+/// bytes each) and the parts between Caf starts.
+struct Block {
+  std::int64_t lo = 0, hi = 0;
+  std::vector<std::int64_t> ids;
+  std::vector<std::uint8_t> narrow;
+  std::vector<Part> parts;
+};
+
+/// A block to prepare: rows and the bounds of its parts.
+struct BlockSpec {
+  std::int64_t lo = 0, hi = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> parts;
+};
+
+/// Per-thread buffers of the coding.
+struct Scratch {
+  std::vector<float> col;
+  std::vector<int> tmp;
+  std::vector<std::uint32_t> h4;
+};
+
+/// Where the pipelined mode's scoring thread gets its blocks: in the order of
+/// Scorer::block_sequence, each held until release().
+class BlockFeed {
+ public:
+  virtual ~BlockFeed() = default;
+  virtual const Block& take(std::int64_t lo, std::int64_t hi) = 0;
+  virtual void release() = 0;
+};
+
 class Scorer {
  public:
   Scorer(const ScoreModel& m, const TableReader& pop, const ScoreOptions& opt)
@@ -144,19 +188,20 @@ class Scorer {
       v.missing += c.missing, v.nonfinite += c.nonfinite, v.out_of_range += c.out_of_range, v.unseen += c.unseen;
     }
     for (std::size_t c = 0; c < part->classes.size(); ++c) st_.class_counts[c] += part->classes[c];
-    const auto skip = static_cast<std::size_t>(off - lo_);
+    const Block& blk = *cur_;
+    const auto skip = static_cast<std::size_t>(off - blk.lo);
     const std::size_t g = stride();
-    std::copy_n(ids_.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
+    std::copy_n(blk.ids.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
     {
     PhaseTimer timer(cpu_, kTerms);
     const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
     const std::array<double*, 3> contrib{b.contrib[0].data() + at, b.contrib[1].data() + at, b.contrib[2].data() + at};
     double* eta = b.eta.data() + at;
     const double c0 = m_.card.intercept;
-    if (code_bytes_ == 1) score_rows(plan_, narrow_.data() + skip, g, n, eta, reason, contrib);
+    if (code_bytes_ == 1) score_rows(plan_, blk.narrow.data() + skip, g, n, eta, reason, contrib);
     else if (code_bytes_ == 2)
-      score_rows(plan_.terms, c0, reinterpret_cast<const std::uint16_t*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
-    else score_rows(plan_.terms, c0, reinterpret_cast<const int*>(narrow_.data()) + skip, g, n, eta, reason, contrib);
+      score_rows(plan_.terms, c0, reinterpret_cast<const std::uint16_t*>(blk.narrow.data()) + skip, g, n, eta, reason, contrib);
+    else score_rows(plan_.terms, c0, reinterpret_cast<const int*>(blk.narrow.data()) + skip, g, n, eta, reason, contrib);
     }
     const double* eta = b.eta.data() + at;
     PhaseTimer timer2(cpu_, kProb);
@@ -169,96 +214,140 @@ class Scorer {
   /// power-of-two stride made every code load an L3 access).
   std::size_t stride() const { return static_cast<std::size_t>(opt_.chunk_rows) + 64; }
 
-  /// Rows of a loaded block between two of this rank's Caf starts, with their coding and class
-  /// counts, added to the tallies when scoring reaches them (per-Caf summaries).
-  struct Part {
-    std::int64_t begin = 0, end = 0;
-    std::vector<CodingCounts> counts;   ///< per input
-    std::vector<std::int64_t> classes;  ///< per input class, as ScoreTallies::class_counts
-  };
-
-  /// Makes rows [off, off + cnt) available as ids_ and class codes in narrow_ (input k's codes at
-  /// k * chunk_rows, from row lo_) and returns their Part. Reads whole pieces of the grid of
-  /// chunk_rows rows (the file's chunks when dmde wrote it), up to the end of this rank's run: one
-  /// read per column per chunk, however small the Cafs (a partial read of a chunked dataset costs
-  /// the whole chunk). Each column is coded right after its read, while it is still in cache.
+  /// Makes rows [off, off + cnt) available in the current block (cur_) and returns their Part.
+  /// Blocks are whole pieces of the grid of chunk_rows rows (the file's chunks when dmde wrote it),
+  /// up to the end of this rank's run: one read per column per chunk, however small the Cafs (a
+  /// partial read of a chunked dataset costs the whole chunk).
   const Part* load(std::int64_t off, std::int64_t cnt) {
     auto find = [&]() -> const Part* {
-      for (const auto& pt : parts_)
+      for (const auto& pt : cur_->parts)
         if (pt.begin == off && pt.end == off + cnt) return &pt;
       return nullptr;
     };
-    if (off >= lo_ && off + cnt <= hi_)
+    if (cur_ && off >= cur_->lo && off + cnt <= cur_->hi)
       if (const Part* pt = find()) return pt;
     // Normally a block reaches the grid or the run's end; a piece that would not be one of its parts
     // (never, with pieces cut at the grid and at Caf starts) gets a block of its own.
     for (bool exact : {false, true}) {
-      read_block(off, cnt, exact);
+      std::int64_t lo = 0, hi = 0;
+      std::vector<std::pair<std::int64_t, std::int64_t>> bounds;
+      block_bounds(off, cnt, exact, lo, hi, bounds);
+      if (feed_) {
+        if (cur_) feed_->release();
+        cur_ = nullptr;  // not ours any more
+        cur_ = &feed_->take(lo, hi);
+      } else {
+        fill_block(lo, hi, bounds, own_, scratch_, cpu_);
+        cur_ = &own_;
+      }
       if (const Part* pt = find()) return pt;
     }
     throw Error("scoring: rows " + std::to_string(off) + "+" + std::to_string(cnt) + " not found in their block");
   }
 
-  void read_block(std::int64_t off, std::int64_t cnt, bool exact) {
+  /// The block [lo, hi) load() reads for rows [off, off + cnt), and its parts' bounds.
+  void block_bounds(std::int64_t off, std::int64_t cnt, bool exact, std::int64_t& lo, std::int64_t& hi,
+                    std::vector<std::pair<std::int64_t, std::int64_t>>& parts) const {
     const std::int64_t g = opt_.chunk_rows;
     auto run = std::upper_bound(runs_.begin(), runs_.end(), off, [](std::int64_t o, const Segment& s) { return o < s.begin; });
     const std::int64_t run_end = run == runs_.begin() ? off + cnt : std::max(off + cnt, std::prev(run)->end);
-    lo_ = off;
-    hi_ = exact ? off + cnt : std::min((off / g + 1) * g, run_end);
-    parts_.clear();
-    const std::size_t p = coders_.size();
-    auto add_part = [&](std::int64_t b0, std::int64_t e0) {
-      Part pt;
-      pt.begin = b0, pt.end = e0;
-      pt.counts.assign(p, CodingCounts{});
-      pt.classes.assign(st_.class_counts.size(), 0);
-      parts_.push_back(std::move(pt));
-    };
-    std::int64_t from = lo_;
-    for (auto it = std::upper_bound(starts_.begin(), starts_.end(), lo_); it != starts_.end() && *it < hi_; ++it)
-      add_part(from, *it), from = *it;
-    add_part(from, hi_);
+    lo = off;
+    hi = exact ? off + cnt : std::min((off / g + 1) * g, run_end);
+    parts.clear();
+    std::int64_t from = lo;
+    for (auto it = std::upper_bound(starts_.begin(), starts_.end(), lo); it != starts_.end() && *it < hi; ++it)
+      parts.emplace_back(from, *it), from = *it;
+    parts.emplace_back(from, hi);
+  }
 
-    const auto m = static_cast<std::size_t>(hi_ - lo_);
-    col_.resize(m);
-    tmp_.resize(std::min(m, kCodeBlock));
-    narrow_.resize(stride() * p * code_bytes_);
+ public:
+  /// The blocks load() will need, in order, when the Cafs `segs` are scored in that order (what the
+  /// HDF5 thread of the pipelined mode prepares ahead), with their parts' bounds.
+  std::vector<BlockSpec> block_sequence(const std::vector<const std::vector<Segment>*>& segs) const {
+    std::vector<BlockSpec> seq;
+    std::int64_t lo = 0, hi = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> parts;
+    const std::int64_t g = opt_.chunk_rows;
+    for (const auto* caf : segs)
+      for (const auto& s : *caf)
+        for (std::int64_t off = s.begin; off < s.end;) {
+          const std::int64_t cnt = std::min((off / g + 1) * g, s.end) - off;
+          auto has = [&] { return std::find(parts.begin(), parts.end(), std::make_pair(off, off + cnt)) != parts.end(); };
+          if (!(off >= lo && off + cnt <= hi && has()))
+            for (bool exact : {false, true}) {
+              block_bounds(off, cnt, exact, lo, hi, parts);
+              seq.push_back({lo, hi, parts});
+              if (has()) break;
+            }
+          off += cnt;
+        }
+    return seq;
+  }
+
+  /// Reads rows [lo, hi) of /id and of every input into `blk` and codes them, each column right
+  /// after its read while it is in cache, with the parts' coding and class counts. Touches no
+  /// scoring state: the pipelined mode runs it on the HDF5 thread with its own scratch.
+  void fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
+                  Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between = {}) const {
+    const std::size_t p = coders_.size();
+    blk.lo = lo, blk.hi = hi;
+    blk.parts.resize(bounds.size());
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      auto& pt = blk.parts[i];
+      pt.begin = bounds[i].first, pt.end = bounds[i].second;
+      pt.counts.assign(p, CodingCounts{});
+      pt.classes.assign(st_.class_offset.back(), 0);
+    }
+    const auto m = static_cast<std::size_t>(hi - lo);
+    sc.tmp.resize(std::min(m, kCodeBlock));
+    sc.col.resize(m);
+    blk.narrow.resize(stride() * p * code_bytes_);
     {
-      PhaseTimer timer(cpu_, kRead);
-      ids_ = pop_.read_id(lo_, hi_ - lo_);
+      PhaseTimer timer(cpu, kRead);
+      blk.ids = pop_.read_id(lo, hi - lo);
     }
     for (std::size_t k = 0; k < p; ++k) {
+      if (between) between();
       {
-        PhaseTimer timer(cpu_, kRead);
-        pop_.read_var(coders_[k].coding().variable, lo_, hi_ - lo_, col_.data());
+        PhaseTimer timer(cpu, kRead);
+        pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
       }
-      PhaseTimer timer(cpu_, kCode);
+      PhaseTimer timer(cpu, kCode);
       const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
-      for (auto& pt : parts_)
+      int* tmp = sc.tmp.data();
+      for (auto& pt : blk.parts)
         for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
-          const auto i0 = static_cast<std::size_t>(r0 - lo_);
+          const auto i0 = static_cast<std::size_t>(r0 - lo);
           const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
-          coders_[k].apply(col_.data() + i0, static_cast<std::int64_t>(bn), tmp_.data(), pt.counts[k]);
+          coders_[k].apply(sc.col.data() + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
           std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
           const std::size_t o = k * stride() + i0;
-          if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp_.data(), bn, K, cc);
+          if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
           if (code_bytes_ == 1) {
-            std::copy_n(tmp_.data(), bn, narrow_.data() + o);
-            if (K <= kCompareClasses) count_codes(narrow_.data() + o, bn, K, cc);
+            std::copy_n(tmp, bn, blk.narrow.data() + o);
+            if (K <= kCompareClasses) count_codes(blk.narrow.data() + o, bn, K, cc);
           } else if (code_bytes_ == 2) {
-            std::copy_n(tmp_.data(), bn, reinterpret_cast<std::uint16_t*>(narrow_.data()) + o);
+            std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
           } else {
-            std::copy_n(tmp_.data(), bn, reinterpret_cast<int*>(narrow_.data()) + o);
+            std::copy_n(tmp, bn, reinterpret_cast<int*>(blk.narrow.data()) + o);
           }
         }
     }
   }
+  /// Pipelined mode: load() takes its blocks from `feed` instead of reading them (nullptr: back to
+  /// reading; the block held is given back).
+  void set_feed(BlockFeed* feed) {
+    if (feed_ && cur_) feed_->release();
+    cur_ = nullptr;
+    feed_ = feed;
+  }
 
+ private:
   /// cc[c] += number of codes equal to c (codes in [0, K)). Four interleaved sub-histograms: a
   /// single one stalls on store-to-load forwarding when the same class repeats.
-  void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc) {
-    h4_.assign(4 * K, 0);
-    std::uint32_t* h = h4_.data();
+  static void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4) {
+    h4.assign(4 * K, 0);
+    std::uint32_t* h = h4.data();
     std::size_t i = 0;
     for (; i + 4 <= n; i += 4) {
       ++h[static_cast<std::size_t>(ck[i])];
@@ -363,18 +452,183 @@ class Scorer {
   std::vector<std::uint32_t> order_;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;
-  std::vector<Part> parts_;
-  std::vector<float> col_;
-  std::int64_t lo_ = 0, hi_ = 0;    ///< rows held in narrow_ and ids_
-  std::vector<std::int64_t> ids_;
   KernelPlan plan_;
   std::size_t code_bytes_ = 4;     ///< width of a class code in narrow_: 1, 2 or 4 bytes (fewest that fit)
-  std::vector<int> tmp_;
-  std::vector<std::uint8_t> narrow_;
-  std::vector<std::uint32_t> h4_;
+  Block own_;           ///< the block being scored (one-thread mode)
+  Scratch scratch_;
+  const Block* cur_ = nullptr;  ///< the block being scored: own_ or the feed's
+  BlockFeed* feed_ = nullptr;
+};
+
+/// The pipelined mode (ScoreOptions::threads = 2): this thread makes every HDF5 call; it reads and
+/// codes the blocks of Scorer::block_sequence one ahead into two slots and writes each Caf when it
+/// is scored, while a second thread scores (kernel, probabilities, per-Caf ranks). Same work in the
+/// same order as one thread: identical output. Extra memory: a second block (chunk_rows x (8 +
+/// inputs x code bytes)) and a second CafBuffers.
+class Pipeline final : public BlockFeed {
+ public:
+  Pipeline(Scorer& sc, const ScorePlan& plan, const std::vector<std::size_t>& mine, const ScoreOutput& out)
+      : sc_(sc), plan_(plan), mine_(mine), out_(out) {
+    std::vector<const std::vector<Segment>*> segs;
+    for (auto c : mine) segs.push_back(&plan.caf_segments[c]);
+    seq_ = sc.block_sequence(segs);
+  }
+  /// Runs both threads to the end (or the first error: see error()).
+  void run(PhaseSeconds& io) {
+    std::thread worker([this] { score_all(); });
+    std::unique_lock lk(mu_);
+    for (;;) {
+      {
+        const auto w0 = std::chrono::steady_clock::now();
+        cv_.wait(lk, [&] { return !done_.empty() || can_read() || finished_; });
+        io_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+      }
+      // Feed the scorer first when it has nothing queued; otherwise free the buffers it waits for.
+      if (can_read() && (next_read_ == next_take_ || done_.empty())) {
+        const std::size_t slot = next_read_ % 2;
+        const auto& spec = seq_[next_read_];
+        lk.unlock();
+        try {
+          // Between columns, write the Cafs scored meanwhile: the scorer then never waits for buffers.
+          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, [&] {
+            std::unique_lock lk2(mu_);
+            while (!done_.empty()) write_one(lk2, io);
+          });
+        } catch (const std::exception& e) {
+          lk.lock();
+          fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
+          continue;
+        }
+        lk.lock();
+        full_[slot] = true;
+        ++next_read_;
+      } else if (!done_.empty()) {
+        write_one(lk, io);
+      } else if (finished_) {
+        break;
+      }
+      cv_.notify_all();
+    }
+    lk.unlock();
+    worker.join();
+    spdlog::debug("pipeline waits (wall s): HDF5 thread {:.3f}, scoring thread {:.3f} for blocks, {:.3f} for buffers",
+                  io_wait_, block_wait_, buf_wait_);
+  }
+  const std::string& error() const { return err_; }
+  bool input_error() const { return input_err_; }
+
+  /// Under the lock, with a scored Caf waiting: writes it (lock released meanwhile) and frees its buffers.
+  void write_one(std::unique_lock<std::mutex>& lk, PhaseSeconds& io) {
+    const auto [i, bi] = done_.front();
+    done_.pop_front();
+    lk.unlock();
+    std::string what;
+    try {
+      PhaseTimer timer(io, kWrite);
+      std::size_t at = 0;
+      for (const auto& s : plan_.caf_segments[mine_[i]]) {
+        out_.write_rows(s.begin, s.end - s.begin, bufs_[bi].block(at));
+        at += static_cast<std::size_t>(s.end - s.begin);
+      }
+    } catch (const std::exception& e) {
+      what = e.what();
+    }
+    lk.lock();
+    if (!what.empty()) fail(what, false);
+    busy_[bi] = false;
+    cv_.notify_all();
+  }
+
+  const Block& take(std::int64_t lo, std::int64_t hi) override {
+    std::unique_lock lk(mu_);
+    const auto w0 = std::chrono::steady_clock::now();
+    cv_.wait(lk, [&] { return full_[next_take_ % 2] || abort_ || next_take_ >= seq_.size(); });
+    block_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    if (abort_) throw Error("scoring stopped");
+    if (next_take_ >= seq_.size()) throw Error("scoring: block sequence out of step");
+    const Block& rb = slot_[next_take_ % 2];
+    if (rb.lo != lo || rb.hi != hi) throw Error("scoring: block sequence out of step");
+    return rb;
+  }
+  void release() override {
+    {
+      std::lock_guard lk(mu_);
+      full_[next_take_ % 2] = false;
+      ++next_take_;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  bool can_read() const { return !abort_ && next_read_ < seq_.size() && !full_[next_read_ % 2]; }
+  /// Under the lock: keeps the first error and stops both threads.
+  void fail(const std::string& what, bool input) {
+    if (err_.empty()) err_ = what, input_err_ = input;
+    abort_ = true;
+    cv_.notify_all();
+  }
+  void score_all() {
+    sc_.set_feed(this);
+    for (std::size_t i = 0; i < mine_.size(); ++i) {
+      std::size_t bi = 0;
+      {
+        std::unique_lock lk(mu_);
+        const auto w0 = std::chrono::steady_clock::now();
+        cv_.wait(lk, [&] { return !busy_[0] || !busy_[1] || abort_; });
+        buf_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+        if (abort_) break;
+        bi = busy_[0] ? 1 : 0;
+        busy_[bi] = true;
+      }
+      const auto c = mine_[i];
+      std::string what;
+      bool input = false;
+      try {
+        sc_.score_caf(plan_.caf_segments[c], plan_.caf_rows[c], bufs_[bi]);
+      } catch (const InputError& e) {
+        what = e.what(), input = true;
+      } catch (const std::exception& e) {
+        what = e.what();
+      }
+      std::lock_guard lk(mu_);
+      if (!what.empty()) {
+        if (!abort_) fail(what, input);  // after an abort, the reader's error is the one to report
+        break;
+      }
+      done_.emplace_back(i, bi);
+      cv_.notify_all();
+    }
+    sc_.set_feed(nullptr);
+    std::lock_guard lk(mu_);
+    finished_ = true;
+    cv_.notify_all();
+  }
+
+  Scorer& sc_;
+  const ScorePlan& plan_;
+  const std::vector<std::size_t>& mine_;
+  const ScoreOutput& out_;
+  std::vector<BlockSpec> seq_;
+  Scratch scratch_;  ///< the HDF5 thread's coding buffers
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::array<Block, 2> slot_;
+  std::array<bool, 2> full_{};
+  std::size_t next_read_ = 0, next_take_ = 0;
+  std::array<CafBuffers, 2> bufs_;
+  std::array<bool, 2> busy_{};
+  std::deque<std::pair<std::size_t, std::size_t>> done_;  ///< (index into mine, buffer) scored, to write
+  bool finished_ = false, abort_ = false, input_err_ = false;
+  double io_wait_ = 0, block_wait_ = 0, buf_wait_ = 0;  ///< wall seconds each thread waited (debug log)
+  std::string err_;
 };
 
 }  // namespace
+
+int default_score_threads(int ranks) {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw >= 2 * static_cast<unsigned>(std::max(ranks, 1)) ? 2 : 1;
+}
 
 // Defined in score_finish.cpp: national percentiles, drift and the small tables.
 ScoreResult score_population(const Comm& comm, const ScoreModel& model, const std::string& pop_path,
@@ -421,33 +675,43 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.
   std::string err;
   bool input_err = false;
-  CafBuffers b;
   std::int64_t done = 0;
-  for (auto c : mine) {
-    const auto& segs = plan.caf_segments[c];
-    if (err.empty()) {
-      try {
-        scorer.score_caf(segs, plan.caf_rows[c], b);
-      } catch (const InputError& e) {
-        err = e.what(), input_err = true;
-      } catch (const std::exception& e) {
-        err = e.what();
+  PhaseSeconds io{};  // pipelined mode: the HDF5 thread's reads and writes
+  const int threads = opt.threads > 0 ? opt.threads : default_score_threads(comm.size());
+  if (threads >= 2 && !out.collective()) {
+    Pipeline pipe(scorer, plan, mine, out);
+    pipe.run(io);
+    err = pipe.error(), input_err = pipe.input_error();
+    done = static_cast<std::int64_t>(mine.size());  // independent writes: no rounds to make up
+  } else {
+    CafBuffers b;
+    for (auto c : mine) {
+      const auto& segs = plan.caf_segments[c];
+      if (err.empty()) {
+        try {
+          scorer.score_caf(segs, plan.caf_rows[c], b);
+        } catch (const InputError& e) {
+          err = e.what(), input_err = true;
+        } catch (const std::exception& e) {
+          err = e.what();
+        }
       }
-    }
-    std::size_t at = 0;
-    PhaseTimer timer(scorer.cpu(), kWrite);
-    for (const auto& s : segs) {
-      const std::int64_t cnt = err.empty() ? s.end - s.begin : 0;
-      out.write_rows(s.begin, cnt, b.block(err.empty() ? at : 0));
-      at += static_cast<std::size_t>(s.end - s.begin);
-      ++done;
+      std::size_t at = 0;
+      PhaseTimer timer(io, kWrite);
+      for (const auto& s : segs) {
+        const std::int64_t cnt = err.empty() ? s.end - s.begin : 0;
+        out.write_rows(s.begin, cnt, b.block(err.empty() ? at : 0));
+        at += static_cast<std::size_t>(s.end - s.begin);
+        ++done;
+      }
     }
   }
   lap("scored own Cafs");
   {
     const auto& c = scorer.cpu();
-    spdlog::debug("CPU s: read {:.3f}, coding {:.3f}, effects and reasons {:.3f}, probabilities {:.3f}, ranks {:.3f}, "
-                  "writes {:.3f}; process {:.3f}", c[kRead], c[kCode], c[kTerms], c[kProb], c[kRank], c[kWrite], thread_cpu());
+    spdlog::debug("CPU s ({} thread(s)): read {:.3f}, coding {:.3f}, effects and reasons {:.3f}, probabilities {:.3f}, "
+                  "ranks {:.3f}, writes {:.3f}", threads, c[kRead] + io[kRead], c[kCode] + io[kCode], c[kTerms], c[kProb], c[kRank],
+                  io[kWrite]);
   }
   const RowBlock none = CafBuffers{}.block(0);
   for (; done < rounds; ++done) out.write_rows(0, 0, none);

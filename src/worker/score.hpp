@@ -88,7 +88,17 @@ struct ScoreOptions {
   /// node); on a parallel file system whose collective buffering pays, turn it on. The result is
   /// identical either way. Small tables and metadata are always collective.
   bool collective_writes = false;
+  /// Threads per rank: 1, or 2 to overlap the HDF5 reads and writes (kept on the calling thread:
+  /// HDF5 and MPI-IO are called from one thread only) with coding and scoring on a second thread,
+  /// reading one block ahead (+2 raw blocks of chunk_rows x (8 + 4 x inputs) bytes and a second set
+  /// of per-Caf buffers). 0: default_score_threads(ranks). Output identical for any value; with
+  /// collective_writes, 1.
+  int threads = 0;
 };
+
+/// 2 when every rank of `ranks` on this node can have a second core (hardware threads >= 2 x ranks,
+/// ranks assumed on one node), else 1.
+int default_score_threads(int ranks);
 
 /// Totals of a run (identical on every rank).
 struct ScoreResult {

@@ -262,10 +262,41 @@ TEST(ScoreMpi, IdenticalToOneRankAndInterleavedFileAndReasonsSum) {
   copt.collective_writes = true;
   score_population(comm, m, pop, outc, copt);
   score_population(comm, m, popi, outi, {});
+  // One and two threads per rank (the pipelined mode), with small blocks: several per Caf, Cafs
+  // sharing blocks, and the interleaved file's runs.
+  const std::string outt1 = kDir + "/dmde_scorest1_np" + tag + ".h5", outt2 = kDir + "/dmde_scorest2_np" + tag + ".h5",
+                    outit2 = kDir + "/dmde_scoresit2_np" + tag + ".h5";
+  ScoreOptions t1, t2;
+  t1.threads = 1, t2.threads = 2;
+  t1.chunk_rows = t2.chunk_rows = 16;
+  score_population(comm, m, pop, outt1, t1);
+  score_population(comm, m, pop, outt2, t2);
+  score_population(comm, m, popi, outit2, t2);
   if (comm.is_root()) {
     Comm self(MPI_COMM_SELF);
     score_population(self, m, pop, out1, {});
     const Cols a = read_cols(out), b = read_cols(out1), c = read_cols(outi), d = read_cols(outc);
+    for (const auto& [x, y] : {std::pair{outt1, out}, std::pair{outt2, out}, std::pair{outit2, outi}}) {
+      const Cols u = read_cols(x), v = read_cols(y);
+      EXPECT_EQ(u.id, v.id) << x;
+      EXPECT_TRUE(same_bits(u.eta, v.eta)) << x;
+      EXPECT_TRUE(same_bits(u.prob, v.prob)) << x;
+      EXPECT_EQ(u.rank, v.rank) << x;
+      EXPECT_TRUE(same_bits(u.pct_caf, v.pct_caf)) << x;
+      EXPECT_TRUE(same_bits(u.pct_nat, v.pct_nat)) << x;
+      EXPECT_EQ(u.flag, v.flag) << x;
+      for (int k = 0; k < 3; ++k) {
+        EXPECT_EQ(u.reason[k], v.reason[k]) << x;
+        EXPECT_TRUE(same_bits(u.contrib[k], v.contrib[k])) << x;
+      }
+      auto fx = h5::File::open(x), fy = h5::File::open(y);
+      for (const char* name : {"caf_summary/mean", "caf_summary/deciles", "drift/psi", "drift/class_share_tonight"})
+        EXPECT_TRUE(same_bits(fx.dataset(name).read_all<double>(), fy.dataset(name).read_all<double>())) << x << " " << name;
+      for (const char* name : {"caf_summary/unseen", "caf_summary/missing", "caf_summary/out_of_range", "caf_summary/count"})
+        EXPECT_EQ(fx.dataset(name).read_all<std::int64_t>(), fy.dataset(name).read_all<std::int64_t>()) << x << " " << name;
+      EXPECT_EQ(fx.dataset("manifest/checksum").read_all<std::uint64_t>(), fy.dataset("manifest/checksum").read_all<std::uint64_t>());
+    }
+    for (const auto& p : {outt1, outt2, outit2}) std::filesystem::remove(p);
     EXPECT_EQ(d.prob, a.prob);  // collective and independent writes: same file content
     EXPECT_EQ(d.rank, a.rank);
     EXPECT_EQ(d.pct_nat, a.pct_nat);
@@ -339,6 +370,15 @@ TEST(ScoreMpi, BadInputFailsEverywhereAndLeavesNoFile) {
   try {
     score_population(comm, make_model(true), dup, out, {});
     ADD_FAILURE() << "duplicate ids accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("duplicate"), std::string::npos) << e.what();
+  }
+  gone();
+  ScoreOptions two;  // the pipelined mode: the scoring thread's error stops the HDF5 thread
+  two.threads = 2, two.chunk_rows = 16;
+  try {
+    score_population(comm, make_model(true), dup, out, two);
+    ADD_FAILURE() << "duplicate ids accepted with two threads";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("duplicate"), std::string::npos) << e.what();
   }
