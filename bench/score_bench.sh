@@ -7,16 +7,20 @@
 #       (bench/peers/score_numpy.py, Debian's /usr/bin/python3), checked against dmde's output.
 # Targets: score(1 rank) <= 2x read; numpy >= 3x score(1 rank); peak RSS per rank < 2 GB.
 #
-#   bench/score_bench.sh [--rows N] [--vars V] [--inputs K] [--work DIR] [--no-peer]
+#   bench/score_bench.sh [--rows N] [--vars V] [--inputs K] [--work DIR] [--no-peer] [--threads T]
+#                        [--baseline EXE]
 # Defaults: 13.8 M rows, 100 variables, 100 inputs; inputs are generated once and cached in --work
 # (default $DMDE_BUILD/bench-score): `dmde generate population` when available, else the synthetic
 # population of `dmde score-fixture`. The model is a synthetic scoring model over the first K
 # variables (quantile bins, pseudo-random contributions, one interaction per 10 inputs).
+# --threads T is passed to `dmde score` (default: its own, 2 threads per rank when the rank has two
+# CPUs); --baseline EXE also times another dmde build's `dmde score` in the same run (before/after).
 # Writes a JSON summary to $DMDE_BENCH_JSON when set.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMDE_BUILD:-$src/build}
-rows=13800000 vars=100 inputs=100 peer=1 work=
+rows=13800000 vars=100 inputs=100 peer=1 work= baseline=
+threads=()
 while (($#)); do
   case $1 in
     --rows) rows=$2; shift 2 ;;
@@ -24,7 +28,9 @@ while (($#)); do
     --inputs) inputs=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --no-peer) peer=0; shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+    --threads) threads=(--threads "$2"); shift 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
+    -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "score_bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -52,13 +58,26 @@ read_s() { mpi "$1" "$dmde" score-fixture --population "$pop" -o "$model" --time
 score() {  # ranks -> internal seconds; peak RSS (kB, largest rank) in $work/rss_$1
   local log=$work/score_np$1.log
   rm -f "$work/scores_np$1.h5"  # the rename would otherwise pay for dropping last run's file from the page cache
-  mpi "$1" /usr/bin/time -f "rss_kb %M" "$dmde" score --model "$model" --population "$pop" -o "$work/scores_np$1.h5" >"$log" 2>&1
-  sed -n 's/^rss_kb //p' "$log" | sort -n | tail -1 >"$work/rss_$1"
+  rm -f "$work/rss_$1.raw"  # one line per rank, appended (the ranks' stderr interleave in the log)
+  mpi "$1" /usr/bin/time -a -o "$work/rss_$1.raw" -f "rss_kb %M" "$dmde" score --model "$model" --population "$pop" \
+    -o "$work/scores_np$1.h5" "${threads[@]}" >"$log" 2>&1
+  sed -n 's/^rss_kb //p' "$work/rss_$1.raw" | sort -n | tail -1 >"$work/rss_$1"
+  secs "$log"
+}
+base_s() {  # ranks -> internal seconds of the baseline build's `dmde score`
+  local log=$work/base_np$1.log
+  rm -f "$work/base_np$1.h5"
+  mpi "$1" "$baseline" score --model "$model" --population "$pop" -o "$work/base_np$1.h5" >"$log" 2>&1
   secs "$log"
 }
 read_s 1 >/dev/null  # warm-up
 r1=$(read_s 1); r2=$(read_s 2)
 s1=$(score 1); s2=$(score 2)
+if [[ -n $baseline ]]; then
+  b1=$(base_s 1); b2=$(base_s 2)
+  echo "baseline $baseline: 1 rank $b1 s ($(/usr/bin/python3 -c "print('%.2fx read' % ($b1 / $r1))")), 2 ranks $b2 s ($(/usr/bin/python3 -c "print('%.2fx read' % ($b2 / $r2))"))"
+  rm -f "$work"/base_np*.h5
+fi
 rss1=$(cat "$work/rss_1"); rss2=$(cat "$work/rss_2")
 cmp_line="" np=NA
 if ((peer)) && /usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null; then

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/atomic.hpp"
+#include "core/cpus.hpp"
 #include "worker/score_io.hpp"
 #include "worker/score_kernel.hpp"
 #include "worker/score_sort.hpp"
@@ -377,6 +378,8 @@ class Scorer {
       if (dups) throw InputError("population has " + std::to_string(dups) + " duplicate dossier id(s) in Caf " +
                                  std::to_string(r.caf));
     }
+    r.ids_increasing = sorted;  // and no duplicates
+    if (n) r.first_id = b.id.front(), r.last_id = b.id.back();
     // Sort keys travel with their row index: contiguous 16-byte records sort faster than an
     // indirect index. Probabilities are >= +0, so their bits order like them; descending p is
     // ascending ~bits, and ties (rare) go to the smaller id: with ids increasing in row order that
@@ -625,10 +628,6 @@ class Pipeline final : public BlockFeed {
 
 }  // namespace
 
-int default_score_threads(int ranks) {
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw >= 2 * static_cast<unsigned>(std::max(ranks, 1)) ? 2 : 1;
-}
 
 // Defined in score_finish.cpp: national percentiles, drift and the small tables.
 ScoreResult score_population(const Comm& comm, const ScoreModel& model, const std::string& pop_path,
@@ -646,7 +645,8 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   if (comm.is_root()) {
     spdlog::info("scoring {} dossiers of {} Cafs on {} rank(s), {} model inputs{}", plan.n_rows, plan.cafs.size(),
                  comm.size(), model.coding.size(), plan.grouped ? "" : " (Cafs not contiguous: slow path)");
-    if (!plan.ids_increasing) spdlog::warn("dossier ids are not increasing in file order: duplicates are checked within each Caf only");
+    if (!plan.grouped && !plan.ids_increasing)
+      spdlog::warn("dossier ids are not increasing in file order: duplicates are checked within each Caf only");
   }
   lap("plan");
   std::vector<std::int32_t> listed;
@@ -677,7 +677,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   bool input_err = false;
   std::int64_t done = 0;
   PhaseSeconds io{};  // pipelined mode: the HDF5 thread's reads and writes
-  const int threads = opt.threads > 0 ? opt.threads : default_score_threads(comm.size());
+  const int threads = opt.threads > 0 ? opt.threads : std::min(2, cpus_per_rank(comm));
   if (threads >= 2 && !out.collective()) {
     Pipeline pipe(scorer, plan, mine, out);
     pipe.run(io);

@@ -61,7 +61,7 @@ struct ScorePlan {
   std::vector<int> owner;              ///< rank scoring each Caf: contiguous shares in file order, or LPT when those balance > 5% worse
   std::vector<std::vector<Segment>> caf_segments;  ///< each Caf's runs, in file order
   bool grouped = true;                 ///< every Caf is one run
-  bool ids_increasing = false;         ///< /id strictly increasing in file order (so no duplicates anywhere)
+  bool ids_increasing = false;         ///< interleaved files: /id strictly increasing in file order (so no duplicates anywhere); grouped files: settled after scoring
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
@@ -91,14 +91,10 @@ struct ScoreOptions {
   /// Threads per rank: 1, or 2 to overlap the HDF5 reads and writes (kept on the calling thread:
   /// HDF5 and MPI-IO are called from one thread only) with coding and scoring on a second thread,
   /// reading one block ahead (+2 raw blocks of chunk_rows x (8 + 4 x inputs) bytes and a second set
-  /// of per-Caf buffers). 0: default_score_threads(ranks). Output identical for any value; with
-  /// collective_writes, 1.
+  /// of per-Caf buffers). 0: 2 when the rank has two CPUs of its own (core/cpus.hpp: its binding
+  /// divided by the ranks sharing it), else 1. Output identical for any value; with collective_writes, 1.
   int threads = 0;
 };
-
-/// 2 when every rank of `ranks` on this node can have a second core (hardware threads >= 2 x ranks,
-/// ranks assumed on one node), else 1.
-int default_score_threads(int ranks);
 
 /// Totals of a run (identical on every rank).
 struct ScoreResult {

@@ -77,6 +77,18 @@ std::vector<CafResult> gather_cafs(const Comm& comm, const ScorePlan& plan, cons
     }
     if (all.size() != plan.cafs.size() || total != plan.n_rows)
       err = "manifest does not reconcile: " + std::to_string(total) + " rows scored of " + std::to_string(plan.n_rows);
+    if (err.empty() && plan.grouped) {  // ids increasing in file order: within each Caf and from one Caf to the next
+      std::vector<const CafResult*> in_file(all.size());
+      for (std::size_t i = 0; i < all.size(); ++i) in_file[i] = &all[i];
+      std::sort(in_file.begin(), in_file.end(), [&](const CafResult* a, const CafResult* b) {
+        return plan.caf_segments[static_cast<std::size_t>(a - all.data())].front().begin <
+               plan.caf_segments[static_cast<std::size_t>(b - all.data())].front().begin;
+      });
+      bool up = true;
+      for (std::size_t i = 0; i < in_file.size(); ++i)
+        up = up && in_file[i]->ids_increasing && (i == 0 || in_file[i - 1]->last_id < in_file[i]->first_id);
+      if (!up) spdlog::warn("dossier ids are not increasing in file order: duplicates are checked within each Caf only");
+    }
     for (auto c : listed) {
       if (std::binary_search(plan.cafs.begin(), plan.cafs.end(), c)) continue;
       if (std::any_of(all.begin(), all.end(), [c](const CafResult& r) { return r.caf == c; })) continue;

@@ -21,10 +21,13 @@ struct CafResult {
   std::array<double, 9> deciles{};
   std::int64_t unseen = 0, missing = 0, out_of_range = 0, nonfinite = 0;
   std::uint64_t checksum = 0;
+  std::int64_t first_id = 0, last_id = 0;  ///< ids of the Caf's first and last rows in file order
+  bool ids_increasing = true;              ///< ids strictly increasing in file order within the Caf
 
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & caf & rows_in & count & flagged & mean & deciles & unseen & missing & out_of_range & nonfinite & checksum;
+    ar & caf & rows_in & count & flagged & mean & deciles & unseen & missing & out_of_range & nonfinite & checksum &
+        first_id & last_id & ids_increasing;
   }
 };
 

@@ -71,13 +71,10 @@ ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t ch
     try {
       const std::int64_t n = pop.schema().n_rows;
       std::vector<Segment> runs;
-      bool increasing = true;
-      std::int64_t last = std::numeric_limits<std::int64_t>::min();
-      // Run ends and the id order in tight loops (branch only where the Caf changes: rarely).
+      // Run ends in a tight loop (branch only where the Caf changes: rarely).
       for (std::int64_t off = 0; off < n; off += chunk_rows) {
         const std::int64_t cnt = std::min(chunk_rows, n - off);
         const auto caf = pop.read_caf(off, cnt);
-        const auto id = pop.read_id(off, cnt);
         std::int32_t cur = runs.empty() ? caf[0] : runs.back().caf;
         if (runs.empty()) runs.push_back({cur, 0, 0});
         for (std::int64_t i = 0; i < cnt; ++i) {
@@ -85,12 +82,19 @@ ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t ch
           if (c != cur) runs.back().end = off + i, runs.push_back({c, off + i, 0}), cur = c;
         }
         runs.back().end = off + cnt;
+      }
+      plan = make_plan(runs, n, comm.size());
+      // The id order: for a grouped file each Caf's first/last ids, found while scoring, settle it
+      // (finish_scoring); an interleaved file is scanned here.
+      bool increasing = true;
+      std::int64_t last = std::numeric_limits<std::int64_t>::min();
+      for (std::int64_t off = 0; !plan.grouped && off < n; off += chunk_rows) {
+        const auto id = pop.read_id(off, std::min(chunk_rows, n - off));
         bool up = id[0] > last || off == 0;
         for (std::size_t i = 1; i < id.size(); ++i) up &= id[i] > id[i - 1];
         increasing = increasing && up;
         last = id.back();
       }
-      plan = make_plan(runs, n, comm.size());
       plan.ids_increasing = increasing;
       bytes = to_bytes(plan);
     } catch (const std::exception& e) {
