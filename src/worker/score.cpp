@@ -208,6 +208,9 @@ class Scorer {
     PhaseTimer timer2(cpu_, kProb);
     double* prob = b.prob.data() + at;
     for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
+    const std::size_t nb = st_.row_bins.size();
+    st_.row_bins.resize(nb + n);
+    for (std::size_t i = 0; i < n; ++i) st_.row_bins[nb + i] = static_cast<std::uint32_t>(hist_bin(prob[i]));
   }
 
   /// Distance between two inputs' codes in narrow_, in codes: a chunk plus one cache line's worth, so
@@ -655,9 +658,10 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   AtomicPath atomic(out_path, &comm);
   ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes);
   const auto mine = plan.cafs_of(comm.rank());
-  std::int64_t my_writes = 0;
+  std::int64_t my_writes = 0, my_rows = 0;
   std::vector<Segment> runs;
   for (auto c : mine) {
+    my_rows += plan.caf_rows[c];
     my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
     runs.insert(runs.end(), plan.caf_segments[c].begin(), plan.caf_segments[c].end());
   }
@@ -670,6 +674,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     else merged.push_back(r);
   }
   scorer.set_runs(std::move(merged), std::move(starts));
+  scorer.state().row_bins.reserve(static_cast<std::size_t>(my_rows));
   const std::int64_t rounds = out.collective() ? comm.allreduce_max(my_writes) : my_writes;
 
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.

@@ -29,9 +29,11 @@
 // ("segments") of each Caf; grouped files (one segment per Caf, as `dmde generate` writes) are the
 // fast path, interleaved files are scored correctly with one read per run and independent writes
 // (collective rounds, ScoreOptions::collective_writes, need grouped files).
-// Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf), one chunk of inputs
-// (chunk_rows x inputs x (4 + 1..4) bytes: raw floats and class codes) and the 8 MB histogram, whatever
-// the population size.
+// Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf; two sets with
+// --threads 2), one block of inputs (chunk_rows x (4 + 8 + inputs x 1..4 bytes): raw column, ids,
+// class codes; two blocks with --threads 2), the 8 MB histogram, and 4 bytes per row of the rank
+// (each row's histogram bin, for the national percentiles without a second read): 55 MB for
+// 13.8 M rows on one rank, under 2 GB up to ~400 M rows per rank.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -21,14 +21,21 @@ std::vector<double> shares(const std::int64_t* counts, std::size_t n) {
   return s;
 }
 
-/// Second pass over this rank's rows: probability read back, national percentile written.
-double national_percentiles(const Comm& comm, const ScorePlan& plan, const ScoreOutput& out, std::vector<std::int64_t>& hist) {
+/// National percentiles, written from each row's histogram bin kept while scoring (rows in the
+/// order they were scored; no second read of the probabilities).
+double national_percentiles(const Comm& comm, const ScorePlan& plan, const ScoreOutput& out, std::vector<std::int64_t>& hist,
+                            const std::vector<std::uint32_t>& row_bins) {
   comm.allreduce_sum(std::span<std::int64_t>(hist));
   const auto bins = hist.size();
-  std::vector<std::int64_t> below(bins);
+  std::vector<double> pct_of(bins);  // a bin's percentile: 100 * (#lower + #equal / 2) / n
   std::int64_t acc = 0, maxbin = 0;
-  for (std::size_t k = 0; k < bins; ++k) below[k] = acc, acc += hist[k], maxbin = std::max(maxbin, hist[k]);
+  for (std::size_t k = 0; k < bins; ++k) acc += hist[k], maxbin = std::max(maxbin, hist[k]);
   const double n = static_cast<double>(std::max<std::int64_t>(acc, 1));
+  acc = 0;
+  for (std::size_t k = 0; k < bins; ++k) {
+    pct_of[k] = 100.0 * (static_cast<double>(acc) + 0.5 * static_cast<double>(hist[k])) / n;
+    acc += hist[k];
+  }
   constexpr std::int64_t kChunk = 1 << 20;
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
   for (auto c : plan.cafs_of(comm.rank()))
@@ -36,21 +43,18 @@ double national_percentiles(const Comm& comm, const ScorePlan& plan, const Score
       for (std::int64_t o = s.begin; o < s.end; o += kChunk) ranges.emplace_back(o, std::min(kChunk, s.end - o));
   const auto mine = static_cast<std::int64_t>(ranges.size());
   const std::int64_t rounds = out.collective() ? comm.allreduce_max(mine) : mine;
-  std::vector<double> p, pct;
+  std::vector<double> pct;
+  std::size_t at = 0;
   for (std::int64_t r = 0; r < rounds; ++r) {
     if (r >= mine) {
       out.write_pct_national(0, 0, pct.data());
       continue;
     }
     const auto [o, cnt] = ranges[static_cast<std::size_t>(r)];
-    p.resize(static_cast<std::size_t>(cnt));
-    pct.resize(p.size());
-    out.read_probability(o, cnt, p.data());
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      const auto b = static_cast<std::size_t>(
-          std::min<std::int64_t>(static_cast<std::int64_t>(bins) - 1, static_cast<std::int64_t>(p[i] * static_cast<double>(bins))));
-      pct[i] = 100.0 * (static_cast<double>(below[b]) + 0.5 * static_cast<double>(hist[b])) / n;
-    }
+    if (at + static_cast<std::size_t>(cnt) > row_bins.size()) throw Error("national percentiles: rows missing their bins");
+    pct.resize(static_cast<std::size_t>(cnt));
+    for (std::size_t i = 0; i < pct.size(); ++i) pct[i] = pct_of[row_bins[at + i]];
+    at += pct.size();
     out.write_pct_national(o, cnt, pct.data());
   }
   return 50.0 * static_cast<double>(maxbin) / n;  // half the heaviest bin, in percentile points
@@ -114,7 +118,7 @@ std::vector<CafResult> gather_cafs(const Comm& comm, const ScorePlan& plan, cons
 
 ScoreResult finish_scoring(const Comm& comm, const ScoreModel& m, const ScorePlan& plan, const ScoreOutput& out,
                            ScoreTallies& t, const ScoreOptions& opt, const std::vector<std::int32_t>& listed) {
-  const double max_err = national_percentiles(comm, plan, out, t.hist);
+  const double max_err = national_percentiles(comm, plan, out, t.hist, t.row_bins);
   comm.allreduce_sum(std::span<std::int64_t>(t.class_counts));
   comm.allreduce_sum(std::span<std::int64_t>(t.score_bins));
   const std::size_t p = t.var_counts.size();

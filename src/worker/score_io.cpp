@@ -41,10 +41,6 @@ void ScoreOutput::write_pct_national(std::int64_t offset, std::int64_t count, co
   ds_[kPctNat].write(pct, static_cast<hsize_t>(offset), static_cast<hsize_t>(count), xfer_);
 }
 
-void ScoreOutput::read_probability(std::int64_t offset, std::int64_t count, double* out) const {
-  ds_[kProb].read(out, static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
-}
-
 void ScoreOutput::write_tables(const std::vector<CafResult>& cafs, const DriftTable& d,
                                const std::vector<std::string>& effects) const {
   const bool root = comm_.is_root();

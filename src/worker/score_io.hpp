@@ -38,6 +38,10 @@ struct ScoreTallies {
   std::vector<std::int64_t> class_counts;  ///< per input class
   std::vector<std::int64_t> score_bins;    ///< per learning score bin
   std::vector<std::int64_t> hist;          ///< fine probability histogram (national percentiles)
+  /// Histogram bin of each of this rank's rows, in the order they were scored (its Cafs in
+  /// ScorePlan::cafs_of order, each Caf's segments in file order): the national percentiles are
+  /// written from these without reading the probabilities back. 4 bytes per row of the rank.
+  std::vector<std::uint32_t> row_bins;
   std::vector<CafResult> cafs;             ///< this rank's Cafs
 };
 
@@ -72,7 +76,6 @@ class ScoreOutput {
   /// Writes one block (collective mode: every rank calls it the same number of times, count may be 0).
   void write_rows(std::int64_t offset, std::int64_t count, const RowBlock& b) const;
   void write_pct_national(std::int64_t offset, std::int64_t count, const double* pct) const;
-  void read_probability(std::int64_t offset, std::int64_t count, double* out) const;
   /// Collective: creates the small tables; rank 0 writes their data.
   void write_tables(const std::vector<CafResult>& cafs, const DriftTable& drift,
                     const std::vector<std::string>& effects) const;
@@ -93,7 +96,7 @@ class ScoreOutput {
   std::vector<h5::Dataset> ds_;  ///< id, caf, eta, prob, rank, pct_caf, flag, r1..3, c1..3, pct_national
 };
 
-/// After the per-dossier pass: national percentiles (second pass over this rank's rows), drift,
+/// After the per-dossier pass: national percentiles (from the tallies' row bins), drift,
 /// Caf summaries and manifest (reconciled against the plan; a mismatch throws). Collective.
 ScoreResult finish_scoring(const Comm& comm, const ScoreModel& m, const ScorePlan& plan, const ScoreOutput& out,
                            ScoreTallies& t, const ScoreOptions& opt, const std::vector<std::int32_t>& listed_cafs);
