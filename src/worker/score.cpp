@@ -193,6 +193,16 @@ class Scorer {
     const auto skip = static_cast<std::size_t>(off - blk.lo);
     const std::size_t g = stride();
     std::copy_n(blk.ids.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
+    if (code_bytes_ == 1) {  // class counts of the inputs with few classes: compares, on this thread
+      PhaseTimer timer(cpu_, kCode);
+      for (std::size_t k = 0; k < coders_.size(); ++k) {
+        const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+        if (K > kCompareClasses) continue;
+        const std::uint8_t* ck = blk.narrow.data() + k * stride() + skip;
+        for (std::size_t i = 0; i < n; i += kCodeBlock)
+          count_codes(ck + i, std::min(kCodeBlock, n - i), K, st_.class_counts.data() + st_.class_offset[k]);
+      }
+    }
     {
     PhaseTimer timer(cpu_, kTerms);
     const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
@@ -329,7 +339,7 @@ class Scorer {
           if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
           if (code_bytes_ == 1) {
             std::copy_n(tmp, bn, blk.narrow.data() + o);
-            if (K <= kCompareClasses) count_codes(blk.narrow.data() + o, bn, K, cc);
+            // (K <= kCompareClasses: counted by the scoring thread when it reaches the part, score_chunk)
           } else if (code_bytes_ == 2) {
             std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
           } else {
