@@ -1,5 +1,5 @@
 // `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
-// identical output files at 1 and 3 ranks, and bad input -> exit code 2, one clear line, no file.
+// identical output files at 1 and 3 ranks and at 1 and 2 threads, and bad input -> exit code 2, one clear line, no file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,6 +27,18 @@ TEST(ScoreCli, SameFileAtOneAndThreeRanksAndBadInputLeavesNothing) {
   // Every dataset and attribute equal (no NaN in this run: every input has learning shares).
   const int diff = std::system(("h5diff -q " + o1 + " " + o3 + " >/dev/null 2>&1").c_str());
   EXPECT_EQ(diff, 0) << "outputs at 1 and 3 ranks differ";
+  // One rank with one and with two threads (the pipelined mode), small blocks: the same file.
+  const auto o1a = tmp("dmde_scli_1a.h5"), o1b = tmp("dmde_scli_1b.h5");
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + o1a + " --threads 1 --chunk-rows 1024");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + o1b + " --threads 2 --chunk-rows 1024");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(std::system(("h5diff -q " + o1 + " " + o1a + " >/dev/null 2>&1").c_str()), 0) << "--threads 1 differs";
+  EXPECT_EQ(std::system(("h5diff -q " + o1 + " " + o1b + " >/dev/null 2>&1").c_str()), 0) << "--threads 2 differs";
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + bad + " --threads 3");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--threads must be"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(bad));
   // A model over 13 variables of a 12-variable population: a missing variable.
   const auto pop13 = tmp("dmde_scli_pop13.h5");
   r = run(1, "score-fixture --population " + pop13 + " --make-population 500 --cafs 3 --vars 13 --inputs 13 -o " + model2);
@@ -40,5 +52,5 @@ TEST(ScoreCli, SameFileAtOneAndThreeRanksAndBadInputLeavesNothing) {
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("not a dmde scoring model"), std::string::npos) << r.output;
   EXPECT_FALSE(std::filesystem::exists(bad));
-  for (const auto& p : {pop, pop13, model, model2, o1, o3}) std::filesystem::remove(p);
+  for (const auto& p : {pop, pop13, model, model2, o1, o3, o1a, o1b}) std::filesystem::remove(p);
 }
