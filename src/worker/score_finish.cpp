@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <boost/serialization/array.hpp>
 #include <cmath>
 #include <limits>
@@ -25,7 +26,9 @@ std::vector<double> shares(const std::int64_t* counts, std::size_t n) {
 /// order they were scored; no second read of the probabilities).
 double national_percentiles(const Comm& comm, const ScorePlan& plan, const ScoreOutput& out, std::vector<std::int64_t>& hist,
                             const std::vector<std::uint32_t>& row_bins) {
+  const auto t0 = std::chrono::steady_clock::now();
   comm.allreduce_sum(std::span<std::int64_t>(hist));
+  spdlog::debug("  histogram reduced: {:.3f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   const auto bins = hist.size();
   std::vector<double> pct_of(bins);  // a bin's percentile: 100 * (#lower + #equal / 2) / n
   std::int64_t acc = 0, maxbin = 0;
@@ -118,7 +121,12 @@ std::vector<CafResult> gather_cafs(const Comm& comm, const ScorePlan& plan, cons
 
 ScoreResult finish_scoring(const Comm& comm, const ScoreModel& m, const ScorePlan& plan, const ScoreOutput& out,
                            ScoreTallies& t, const ScoreOptions& opt, const std::vector<std::int32_t>& listed) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char* what) {
+    spdlog::debug("  {}: {:.3f} s", what, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
   const double max_err = national_percentiles(comm, plan, out, t.hist, t.row_bins);
+  lap("national percentiles written");
   comm.allreduce_sum(std::span<std::int64_t>(t.class_counts));
   comm.allreduce_sum(std::span<std::int64_t>(t.score_bins));
   const std::size_t p = t.var_counts.size();
@@ -129,6 +137,7 @@ ScoreResult finish_scoring(const Comm& comm, const ScoreModel& m, const ScorePla
   }
   comm.allreduce_sum(std::span<std::int64_t>(vc));
   const auto cafs = gather_cafs(comm, plan, t.cafs, listed);
+  lap("tallies reduced");
 
   DriftTable d;
   ScoreResult res;
@@ -164,6 +173,7 @@ ScoreResult finish_scoring(const Comm& comm, const ScoreModel& m, const ScorePla
   std::vector<std::string> effects;
   for (const auto& term : m.card.terms) effects.push_back(term.effect);
   out.write_tables(cafs, d, effects);
+  lap("tables written");
   auto pn = out.file().group("score").dataset("pct_national");
   pn.set_attr("bins", static_cast<std::int64_t>(t.hist.size()));
   pn.set_attr("max_error", max_err);
