@@ -57,13 +57,19 @@ struct KernelPlan {
   /// whether the term can use them (a main effect of at most 16 classes).
   std::vector<std::array<std::uint8_t, 32>> shuffle;
   std::vector<char> small;
+  /// Run the AVX-512 form (32 rows at a time: a main effect's 16-cell table by one two-register
+  /// permute per 8 rows, ranks by one 16-bit permute per 32 rows) when the CPU has AVX-512 F/BW.
+  /// Same results bit for bit; false forces the AVX2 form (tests).
+  bool avx512 = false;
+  /// Per term (avx512 and small): its first 16 contributions (doubles) then its first 32 ranks (u16).
+  std::vector<std::array<double, 24>> table16;
 };
 
 /// Builds the plan (pointers into `card`, which must outlive it).
 KernelPlan kernel_plan(const model::Scorecard& card);
 
 /// Same results as score_rows(plan.terms, plan.intercept, ...) above, bit for bit; with 1-byte codes
-/// and plan.ranked, 16 rows at a time with the reasons as ranks.
+/// and plan.ranked, 16 rows at a time (32 with AVX-512) with the reasons as ranks.
 void score_rows(const KernelPlan& plan, const std::uint8_t* codes, std::size_t stride, std::size_t n, double* eta,
                 const std::array<std::int16_t*, 3>& reason, const std::array<double*, 3>& contrib);
 

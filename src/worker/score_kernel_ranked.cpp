@@ -16,6 +16,11 @@
 
 namespace dmde::worker {
 
+// score_kernel_avx512.cpp
+bool cpu_has_avx512();
+std::size_t score_rows_avx512(const KernelPlan& plan, const std::uint8_t* codes, std::size_t stride, std::size_t n,
+                              double* eta, const std::array<std::int16_t*, 3>& reason, const std::array<double*, 3>& contrib);
+
 KernelPlan kernel_plan(const model::Scorecard& card) {
   KernelPlan p;
   p.terms = kernel_terms(card);
@@ -66,7 +71,17 @@ KernelPlan kernel_plan(const model::Scorecard& card) {
     }
     p.shuffle.push_back(s);
     p.small.push_back(small ? 1 : 0);
+    std::array<double, 24> tab{};  // 16 doubles then 32 u16 ranks (64 bytes)
+    std::array<std::uint16_t, 32> rk{};
+    for (Eigen::Index l = 0; small && l < t.beta.size(); ++l) {
+      tab[static_cast<std::size_t>(l)] = t.beta[l];
+      rk[static_cast<std::size_t>(l)] = p.cell_rank[p.rank_at[j] + static_cast<std::size_t>(l)];
+    }
+    std::memcpy(tab.data() + 16, rk.data(), sizeof rk);
+    p.table16.push_back(tab);
   }
+  p.cell_rank.push_back(0);  // padding: the AVX-512 form reads ranks as 32-bit words
+  p.avx512 = cpu_has_avx512();
   p.ranked = true;
   return p;
 }
@@ -74,6 +89,7 @@ KernelPlan kernel_plan(const model::Scorecard& card) {
 void score_rows(const KernelPlan& plan, const std::uint8_t* codes, std::size_t stride, std::size_t n, double* eta,
                 const std::array<std::int16_t*, 3>& reason, const std::array<double*, 3>& contrib) {
   std::size_t i = 0;
+  if (plan.ranked && plan.avx512) i = score_rows_avx512(plan, codes, stride, n, eta, reason, contrib);
 #ifdef __AVX2__
   if (plan.ranked) {
     const auto& terms = plan.terms;

@@ -75,9 +75,9 @@ Eigen::MatrixXi random_codes(const model::Scorecard& sc, std::size_t n) {
   return codes;
 }
 
-/// ranked: the KernelPlan entry point (1-byte codes only).
+/// ranked: the KernelPlan entry point (1-byte codes only); avx2: with the AVX-512 form turned off.
 template <class C>
-void check(const model::Scorecard& sc, std::size_t n, bool ranked = false) {
+void check(const model::Scorecard& sc, std::size_t n, bool ranked = false, bool avx2 = false) {
   const Eigen::MatrixXi codes = random_codes(sc, n);
   const auto p = static_cast<std::size_t>(codes.cols());
   std::vector<C> narrow(p * n);
@@ -89,9 +89,12 @@ void check(const model::Scorecard& sc, std::size_t n, bool ranked = false) {
   std::array<std::vector<double>, 3> contrib;
   for (std::size_t r = 0; r < 3; ++r) reason[r].assign(n, 99), contrib[r].assign(n, 99.0);
   if constexpr (std::is_same_v<C, std::uint8_t>) {
-    if (ranked)
-      score_rows(kernel_plan(sc), narrow.data(), n, n, eta.data(), {reason[0].data(), reason[1].data(), reason[2].data()},
+    if (ranked) {
+      auto plan = kernel_plan(sc);
+      if (avx2) plan.avx512 = false;
+      score_rows(plan, narrow.data(), n, n, eta.data(), {reason[0].data(), reason[1].data(), reason[2].data()},
                  {contrib[0].data(), contrib[1].data(), contrib[2].data()});
+    }
   }
   if (!ranked)
     score_rows(kernel_terms(sc), sc.intercept, narrow.data(), n, n, eta.data(),
@@ -123,6 +126,7 @@ TEST(ScoreKernel, MatchesScorecardForEveryCodeWidth) {
   for (std::size_t n : {1u, 7u, 8u, 37u, 1000u}) {
     check<std::uint8_t>(sc, n);
     check<std::uint8_t>(sc, n, true);
+    check<std::uint8_t>(sc, n, true, true);
     check<std::uint16_t>(sc, n);
     check<int>(sc, n);
   }
@@ -132,6 +136,7 @@ TEST(ScoreKernel, FewerTermsThanReasons) {
   const auto sc = card(false);
   check<std::uint8_t>(sc, 21);
   check<std::uint8_t>(sc, 21, true);
+  check<std::uint8_t>(sc, 40, true, true);
   check<int>(sc, 21);
 }
 
@@ -142,7 +147,10 @@ TEST(ScoreKernel, RankedReasonsMatchASortOnManyTiedTerms) {
     ASSERT_TRUE(plan.ranked);
     EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 1), 0);  // both ways of getting ranks
     EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 0), 0);
-    for (std::size_t n : {16u, 45u, 2000u}) check<std::uint8_t>(sc, n, true);
+    for (std::size_t n : {16u, 45u, 2000u}) {
+      check<std::uint8_t>(sc, n, true);        // AVX-512 where the CPU has it
+      check<std::uint8_t>(sc, n, true, true);  // AVX2
+    }
   }
 }
 
