@@ -75,8 +75,9 @@ struct ScorePlan {
 
 /// Builds the plan from the runs of the /caf column (pure: same answer on every rank).
 ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int ranks);
-/// Rank 0 streams /caf (and /id, to check ids increase) in chunks and finds the runs; the plan is
-/// broadcast. A read error on rank 0 is thrown on every rank.
+/// Every rank streams its share of /caf in chunks and finds the runs; the runs are gathered and
+/// every rank makes the same plan (an interleaved file's /id is scanned by rank 0 to check ids
+/// increase). A read error on any rank is thrown on every rank.
 ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t chunk_rows);
 
 /// Options of a scoring run.

@@ -65,46 +65,64 @@ ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int r
 }
 
 ScorePlan plan_scoring(const Comm& comm, const TableReader& pop, std::int64_t chunk_rows) {
-  ScorePlan plan;
-  std::string bytes, err;
-  if (comm.is_root()) {
-    try {
-      const std::int64_t n = pop.schema().n_rows;
-      std::vector<Segment> runs;
-      // Run ends in a tight loop (branch only where the Caf changes: rarely).
-      for (std::int64_t off = 0; off < n; off += chunk_rows) {
-        const std::int64_t cnt = std::min(chunk_rows, n - off);
-        const auto caf = pop.read_caf(off, cnt);
-        std::int32_t cur = runs.empty() ? caf[0] : runs.back().caf;
-        if (runs.empty()) runs.push_back({cur, 0, 0});
-        for (std::int64_t i = 0; i < cnt; ++i) {
-          const auto c = caf[static_cast<std::size_t>(i)];
-          if (c != cur) runs.back().end = off + i, runs.push_back({c, off + i, 0}), cur = c;
-        }
-        runs.back().end = off + cnt;
+  // Every rank finds the runs of /caf in its share of whole pieces of chunk_rows rows; the runs are
+  // gathered, joined at the share boundaries, and every rank makes the same plan from them.
+  std::vector<Segment> runs;
+  std::string err;
+  const std::int64_t n = pop.schema().n_rows;
+  try {
+    const std::int64_t pieces = (n + chunk_rows - 1) / chunk_rows;
+    const std::int64_t p0 = pieces * comm.rank() / comm.size(), p1 = pieces * (comm.rank() + 1) / comm.size();
+    // Run ends in a tight loop (branch only where the Caf changes: rarely).
+    for (std::int64_t off = p0 * chunk_rows; off < std::min(n, p1 * chunk_rows); off += chunk_rows) {
+      const std::int64_t cnt = std::min(chunk_rows, n - off);
+      const auto caf = pop.read_caf(off, cnt);
+      std::int32_t cur = runs.empty() ? caf[0] : runs.back().caf;
+      if (runs.empty()) runs.push_back({cur, off, 0});
+      for (std::int64_t i = 0; i < cnt; ++i) {
+        const auto c = caf[static_cast<std::size_t>(i)];
+        if (c != cur) runs.back().end = off + i, runs.push_back({c, off + i, 0}), cur = c;
       }
-      plan = make_plan(runs, n, comm.size());
-      // The id order: for a grouped file each Caf's first/last ids, found while scoring, settle it
-      // (finish_scoring); an interleaved file is scanned here.
-      bool increasing = true;
-      std::int64_t last = std::numeric_limits<std::int64_t>::min();
-      for (std::int64_t off = 0; !plan.grouped && off < n; off += chunk_rows) {
-        const auto id = pop.read_id(off, std::min(chunk_rows, n - off));
-        bool up = id[0] > last || off == 0;
-        for (std::size_t i = 1; i < id.size(); ++i) up &= id[i] > id[i - 1];
-        increasing = increasing && up;
-        last = id.back();
-      }
-      plan.ids_increasing = increasing;
-      bytes = to_bytes(plan);
-    } catch (const std::exception& e) {
-      err = e.what();
+      runs.back().end = off + cnt;
+    }
+  } catch (const std::exception& e) {
+    err = e.what();
+  }
+  for (const auto& e : comm.allgather(err))  // the first error in rank order, on every rank
+    if (!e.empty()) throw InputError(e);
+  std::vector<Segment> all;
+  for (const auto& part : comm.allgather(to_bytes(runs))) {
+    std::vector<Segment> v;
+    from_bytes(part, v);
+    for (const auto& r : v) {
+      if (!all.empty() && all.back().caf == r.caf && all.back().end == r.begin) all.back().end = r.end;
+      else all.push_back(r);
     }
   }
-  comm.bcast(err);
-  if (!err.empty()) throw InputError(err);
-  comm.bcast(bytes);
-  if (!comm.is_root()) from_bytes(bytes, plan);
+  ScorePlan plan = make_plan(all, n, comm.size());
+  // The id order: for a grouped file each Caf's first/last ids, found while scoring, settle it
+  // (finish_scoring); an interleaved file is scanned here, by rank 0.
+  if (!plan.grouped) {
+    std::int32_t increasing = 1;
+    if (comm.is_root()) {
+      try {
+        std::int64_t last = std::numeric_limits<std::int64_t>::min();
+        for (std::int64_t off = 0; off < n; off += chunk_rows) {
+          const auto id = pop.read_id(off, std::min(chunk_rows, n - off));
+          bool up = id[0] > last || off == 0;
+          for (std::size_t i = 1; i < id.size(); ++i) up &= id[i] > id[i - 1];
+          increasing = increasing && up;
+          last = id.back();
+        }
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+    }
+    comm.bcast(err);
+    if (!err.empty()) throw InputError(err);
+    comm.bcast_value(increasing);
+    plan.ids_increasing = increasing != 0;
+  }
   return plan;
 }
 
