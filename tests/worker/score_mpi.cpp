@@ -397,3 +397,38 @@ TEST(ScoreMpi, BadInputFailsEverywhereAndLeavesNoFile) {
   gone();
   if (comm.is_root()) std::filesystem::remove(dup);
 }
+
+TEST(ScoreMpi, PlanFromSharesOfCafColumnMatchesTheFile) {
+  Comm comm;
+  for (bool interleave : {false, true}) {
+    const auto path = write_pop(comm, interleave ? "dmde_score_plani" : "dmde_score_plan", interleave, false, false);
+    const Table t = make_population(interleave);
+    {
+      TableReader pop(path, &comm);
+      // 16-row pieces: each rank scans several, and runs cross the share boundaries.
+      const ScorePlan plan = plan_scoring(comm, pop, 16);
+      std::vector<Segment> want;  // the runs of /caf, by hand
+      for (std::size_t r = 0; r < t.caf.size(); ++r) {
+        const auto row = static_cast<std::int64_t>(r);
+        if (!want.empty() && want.back().caf == t.caf[r]) want.back().end = row + 1;
+        else want.push_back({t.caf[r], row, row + 1});
+      }
+      std::vector<Segment> got;
+      for (const auto& segs : plan.caf_segments) got.insert(got.end(), segs.begin(), segs.end());
+      std::sort(got.begin(), got.end(), [](const Segment& a, const Segment& b) { return a.begin < b.begin; });
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        EXPECT_EQ(got[k].caf, want[k].caf) << k;
+        EXPECT_EQ(got[k].begin, want[k].begin) << k;
+        EXPECT_EQ(got[k].end, want[k].end) << k;
+      }
+      EXPECT_EQ(plan.grouped, !interleave);
+      EXPECT_EQ(plan.n_rows, static_cast<std::int64_t>(t.caf.size()));
+      if (interleave) {
+        EXPECT_FALSE(plan.ids_increasing);  // the fixture's ids are not increasing
+      }
+    }
+    comm.barrier();
+    if (comm.is_root()) std::filesystem::remove(path);
+  }
+}
