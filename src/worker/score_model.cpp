@@ -176,6 +176,8 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
     pop_level_class_.push_back(it == cls.end() ? c.unseen_class : it->second);
     pop_level_unseen_.push_back(it == cls.end() ? 1 : 0);
   }
+  pop_level_class_.push_back(c.missing_class);  // entry L: a missing value (apply's branch-free lookup)
+  pop_level_unseen_.push_back(0);
 }
 
 void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
@@ -202,20 +204,28 @@ void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCount
     return;
   }
   if (c.categorical) {
-    const auto L = static_cast<float>(pop_level_class_.size());
+    // Branch-free: level l -> table entry l, missing -> entry L; a code outside the levels is found
+    // after the loop (the table reader has already rejected them: never in practice).
+    const std::size_t L = pop_level_class_.size() - 1;
+    const auto Lf = static_cast<float>(L);
+    const int* cls = pop_level_class_.data();
+    const int* uns = pop_level_unseen_.data();
+    const int Li = static_cast<int>(L);
+    int miss = 0, unseen = 0, bad = 0;
     for (std::int64_t i = 0; i < n; ++i) {
       const float x = raw[i];
-      if (std::isnan(x)) {
-        codes[i] = c.missing_class;
-        ++counts.missing;
-      } else if (x >= 0 && x < L) {  // the table reader has already rejected codes outside the levels
-        const auto l = static_cast<std::size_t>(x);
-        codes[i] = pop_level_class_[l];
-        counts.unseen += pop_level_unseen_[l];
-      } else {
-        throw InputError("variable '" + c.variable + "' holds a level code outside its levels");
-      }
+      const int nan = static_cast<int>(x != x), ok = static_cast<int>(x >= 0) & static_cast<int>(x < Lf);
+      const float y = std::min(Lf, std::max(0.0f, x));  // in [0, L], NaN -> 0 (max/min instructions)
+      const int yi = static_cast<int>(y);
+      const int l = yi + nan * (Li - yi);  // NaN -> L
+      codes[i] = cls[l];
+      unseen += uns[l];
+      miss += nan;
+      bad |= (1 - nan) & (1 - ok);
     }
+    if (bad) throw InputError("variable '" + c.variable + "' holds a level code outside its levels");
+    counts.missing += miss;
+    counts.unseen += unseen;
     return;
   }
   // Cuts as float, compared in float: the raw column is float32, and training cut points sit

@@ -95,7 +95,7 @@ class InputCoder {
   const InputCoding* c_;
   std::vector<model::VariableTransform> t_;  ///< the spec transform re-indexed to the file's levels
   std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
-  std::vector<char> pop_level_unseen_;
+  std::vector<int> pop_level_unseen_;  ///< 1 where the level is unknown to the model (last entry: missing)
 };
 
 /// Population stability index sum((a - e) * ln(a / e)) over bins, shares floored at 1e-4.
