@@ -1,0 +1,300 @@
+// The per-rank scorer: blocks of rows read and coded, the kernel, per-Caf ranks and summaries.
+#include "worker/score_scorer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.hpp"
+
+namespace dmde::worker::scoring {
+
+void Scorer::score_caf(const std::vector<Segment>& segs, std::int64_t rows, CafBuffers& b) {
+  b.resize(static_cast<std::size_t>(rows));
+  CafResult r;
+  r.caf = segs.front().caf;
+  r.rows_in = rows;
+  std::vector<CodingCounts> before = st_.var_counts;
+  std::size_t at = 0;
+  const std::int64_t g = opt_.chunk_rows;
+  for (const auto& s : segs)
+    for (std::int64_t off = s.begin; off < s.end;) {  // pieces never cross the grid of g rows
+      const std::int64_t cnt = std::min((off / g + 1) * g, s.end) - off;
+      score_chunk(off, cnt, b, at);
+      at += static_cast<std::size_t>(cnt);
+      off += cnt;
+    }
+  for (std::size_t k = 0; k < before.size(); ++k) {
+    r.unseen += st_.var_counts[k].unseen - before[k].unseen;
+    r.missing += st_.var_counts[k].missing - before[k].missing;
+    r.out_of_range += st_.var_counts[k].out_of_range - before[k].out_of_range;
+    r.nonfinite += st_.var_counts[k].nonfinite - before[k].nonfinite;
+  }
+  std::fill(b.caf.begin(), b.caf.end(), r.caf);
+  PhaseTimer timer(cpu_, kRank);
+  rank_caf(b, r);
+  st_.cafs.push_back(r);
+}
+
+void Scorer::score_chunk(std::int64_t off, std::int64_t cnt, CafBuffers& b, std::size_t at) {
+  const auto n = static_cast<std::size_t>(cnt);
+  const Part* part = load(off, cnt);
+  for (std::size_t k = 0; k < coders_.size(); ++k) {  // the piece's counts join its Caf's now
+    auto& v = st_.var_counts[k];
+    const auto& c = part->counts[k];
+    v.missing += c.missing, v.nonfinite += c.nonfinite, v.out_of_range += c.out_of_range, v.unseen += c.unseen;
+  }
+  for (std::size_t c = 0; c < part->classes.size(); ++c) st_.class_counts[c] += part->classes[c];
+  const Block& blk = *cur_;
+  const auto skip = static_cast<std::size_t>(off - blk.lo);
+  const std::size_t g = stride();
+  std::copy_n(blk.ids.data() + skip, n, b.id.begin() + static_cast<std::ptrdiff_t>(at));
+  if (code_bytes_ == 1) {  // class counts of the inputs with few classes: compares, on this thread
+    PhaseTimer timer(cpu_, kCode);
+    for (std::size_t k = 0; k < coders_.size(); ++k) {
+      const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+      if (K > kCompareClasses) continue;
+      const std::uint8_t* ck = blk.narrow.data() + k * stride() + skip;
+      for (std::size_t i = 0; i < n; i += kCodeBlock)
+        count_codes(ck + i, std::min(kCodeBlock, n - i), K, st_.class_counts.data() + st_.class_offset[k]);
+    }
+  }
+  {
+  PhaseTimer timer(cpu_, kTerms);
+  const std::array<std::int16_t*, 3> reason{b.reason[0].data() + at, b.reason[1].data() + at, b.reason[2].data() + at};
+  const std::array<double*, 3> contrib{b.contrib[0].data() + at, b.contrib[1].data() + at, b.contrib[2].data() + at};
+  double* eta = b.eta.data() + at;
+  const double c0 = m_.card.intercept;
+  if (code_bytes_ == 1) score_rows(plan_, blk.narrow.data() + skip, g, n, eta, reason, contrib);
+  else if (code_bytes_ == 2)
+    score_rows(plan_.terms, c0, reinterpret_cast<const std::uint16_t*>(blk.narrow.data()) + skip, g, n, eta, reason, contrib);
+  else score_rows(plan_.terms, c0, reinterpret_cast<const int*>(blk.narrow.data()) + skip, g, n, eta, reason, contrib);
+  }
+  const double* eta = b.eta.data() + at;
+  PhaseTimer timer2(cpu_, kProb);
+  double* prob = b.prob.data() + at;
+  for (std::size_t i = 0; i < n; ++i) prob[i] = model::inv_logit(eta[i]);
+  const std::size_t nb = st_.row_bins.size();
+  st_.row_bins.resize(nb + n);
+  for (std::size_t i = 0; i < n; ++i) st_.row_bins[nb + i] = static_cast<std::uint32_t>(hist_bin(prob[i]));
+}
+
+const Part* Scorer::load(std::int64_t off, std::int64_t cnt) {
+  auto find = [&]() -> const Part* {
+    for (const auto& pt : cur_->parts)
+      if (pt.begin == off && pt.end == off + cnt) return &pt;
+    return nullptr;
+  };
+  if (cur_ && off >= cur_->lo && off + cnt <= cur_->hi)
+    if (const Part* pt = find()) return pt;
+  // Normally a block reaches the grid or the run's end; a piece that would not be one of its parts
+  // (never, with pieces cut at the grid and at Caf starts) gets a block of its own.
+  for (bool exact : {false, true}) {
+    std::int64_t lo = 0, hi = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> bounds;
+    block_bounds(off, cnt, exact, lo, hi, bounds);
+    if (feed_) {
+      if (cur_) feed_->release();
+      cur_ = nullptr;  // not ours any more
+      cur_ = &feed_->take(lo, hi);
+    } else {
+      fill_block(lo, hi, bounds, own_, scratch_, cpu_);
+      cur_ = &own_;
+    }
+    if (const Part* pt = find()) return pt;
+  }
+  throw Error("scoring: rows " + std::to_string(off) + "+" + std::to_string(cnt) + " not found in their block");
+}
+
+void Scorer::block_bounds(std::int64_t off, std::int64_t cnt, bool exact, std::int64_t& lo, std::int64_t& hi,
+                  std::vector<std::pair<std::int64_t, std::int64_t>>& parts) const {
+  const std::int64_t g = opt_.chunk_rows;
+  auto run = std::upper_bound(runs_.begin(), runs_.end(), off, [](std::int64_t o, const Segment& s) { return o < s.begin; });
+  const std::int64_t run_end = run == runs_.begin() ? off + cnt : std::max(off + cnt, std::prev(run)->end);
+  lo = off;
+  hi = exact ? off + cnt : std::min((off / g + 1) * g, run_end);
+  parts.clear();
+  std::int64_t from = lo;
+  for (auto it = std::upper_bound(starts_.begin(), starts_.end(), lo); it != starts_.end() && *it < hi; ++it)
+    parts.emplace_back(from, *it), from = *it;
+  parts.emplace_back(from, hi);
+}
+
+std::vector<BlockSpec> Scorer::block_sequence(const std::vector<const std::vector<Segment>*>& segs) const {
+  std::vector<BlockSpec> seq;
+  std::int64_t lo = 0, hi = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> parts;
+  const std::int64_t g = opt_.chunk_rows;
+  for (const auto* caf : segs)
+    for (const auto& s : *caf)
+      for (std::int64_t off = s.begin; off < s.end;) {
+        const std::int64_t cnt = std::min((off / g + 1) * g, s.end) - off;
+        auto has = [&] { return std::find(parts.begin(), parts.end(), std::make_pair(off, off + cnt)) != parts.end(); };
+        if (!(off >= lo && off + cnt <= hi && has()))
+          for (bool exact : {false, true}) {
+            block_bounds(off, cnt, exact, lo, hi, parts);
+            seq.push_back({lo, hi, parts});
+            if (has()) break;
+          }
+        off += cnt;
+      }
+  return seq;
+}
+
+void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
+                Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between) const {
+  const std::size_t p = coders_.size();
+  blk.lo = lo, blk.hi = hi;
+  blk.parts.resize(bounds.size());
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    auto& pt = blk.parts[i];
+    pt.begin = bounds[i].first, pt.end = bounds[i].second;
+    pt.counts.assign(p, CodingCounts{});
+    pt.classes.assign(st_.class_offset.back(), 0);
+  }
+  const auto m = static_cast<std::size_t>(hi - lo);
+  sc.tmp.resize(std::min(m, kCodeBlock));
+  sc.col.resize(m);
+  blk.narrow.resize(stride() * p * code_bytes_);
+  {
+    PhaseTimer timer(cpu, kRead);
+    blk.ids = pop_.read_id(lo, hi - lo);
+  }
+  for (std::size_t k = 0; k < p; ++k) {
+    if (between) between();
+    {
+      PhaseTimer timer(cpu, kRead);
+      pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
+    }
+    PhaseTimer timer(cpu, kCode);
+    const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+    int* tmp = sc.tmp.data();
+    for (auto& pt : blk.parts)
+      for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
+        const auto i0 = static_cast<std::size_t>(r0 - lo);
+        const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
+        coders_[k].apply(sc.col.data() + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
+        std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
+        const std::size_t o = k * stride() + i0;
+        if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
+        if (code_bytes_ == 1) {
+          std::copy_n(tmp, bn, blk.narrow.data() + o);
+          // (K <= kCompareClasses: counted by the scoring thread when it reaches the part, score_chunk)
+        } else if (code_bytes_ == 2) {
+          std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
+        } else {
+          std::copy_n(tmp, bn, reinterpret_cast<int*>(blk.narrow.data()) + o);
+        }
+      }
+  }
+}
+
+void Scorer::count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4) {
+  h4.assign(4 * K, 0);
+  std::uint32_t* h = h4.data();
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    ++h[static_cast<std::size_t>(ck[i])];
+    ++h[K + static_cast<std::size_t>(ck[i + 1])];
+    ++h[2 * K + static_cast<std::size_t>(ck[i + 2])];
+    ++h[3 * K + static_cast<std::size_t>(ck[i + 3])];
+  }
+  for (; i < n; ++i) ++h[static_cast<std::size_t>(ck[i])];
+  for (std::size_t c = 0; c < K; ++c) cc[c] += std::int64_t{h[c]} + h[K + c] + h[2 * K + c] + h[3 * K + c];
+}
+
+void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
+  const std::size_t n = b.id.size();
+  r.count = static_cast<std::int64_t>(n);
+  // Duplicate ids (no id in the message: personal data); ids usually come sorted: no copy then.
+  const bool sorted = std::is_sorted(b.id.begin(), b.id.end());
+  {
+    std::size_t dups = 0;
+    if (sorted) {
+      for (std::size_t i = 1; i < n; ++i) dups += b.id[i] == b.id[i - 1];
+    } else {
+      std::vector<std::int64_t> ids = b.id;
+      std::sort(ids.begin(), ids.end());
+      dups = n - static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+    }
+    if (dups) throw InputError("population has " + std::to_string(dups) + " duplicate dossier id(s) in Caf " +
+                               std::to_string(r.caf));
+  }
+  r.ids_increasing = sorted;  // and no duplicates
+  if (n) r.first_id = b.id.front(), r.last_id = b.id.back();
+  // Sort keys travel with their row index: contiguous 16-byte records sort faster than an
+  // indirect index. Probabilities are >= +0, so their bits order like them; descending p is
+  // ascending ~bits, and ties (rare) go to the smaller id: with ids increasing in row order that
+  // is a stable sort on the key alone (radix), otherwise a comparison sort on (key, id).
+  auto& keys = keys_;
+  keys.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &b.prob[i], sizeof bits);
+    keys[i] = {~bits, static_cast<std::uint32_t>(i)};
+  }
+  if (sorted) {
+    radix_sort_keys(keys, sort_tmp_);
+  } else {
+    const std::int64_t* id = b.id.data();
+    std::sort(keys.begin(), keys.end(),
+              [id](const SortKey& a, const SortKey& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
+  }
+  auto& order = order_;
+  order.resize(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
+  const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
+  for (std::size_t q = 0; q < n;) {
+    std::size_t e = q;
+    while (e < n && keys[e].k == keys[q].k) ++e;
+    const double pct = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / static_cast<double>(n);
+    for (std::size_t k = q; k < e; ++k) {
+      b.rank[order[k]] = static_cast<std::int32_t>(k + 1);
+      b.pct[order[k]] = pct;
+      b.flag[order[k]] = k < top ? 1 : 0;
+    }
+    q = e;
+  }
+  // The national histogram: its 8 MB miss the cache at every row (even in p order bins are far
+  // apart), so each row's line is prefetched a few rows ahead.
+  auto bin_of = [](std::uint64_t key) {
+    const std::uint64_t bits = ~key;
+    double p;
+    std::memcpy(&p, &bits, sizeof p);
+    return static_cast<std::size_t>(hist_bin(p));
+  };
+  constexpr std::size_t kAhead = 16;
+  std::int64_t* hist = st_.hist.data();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) __builtin_prefetch(hist + bin_of(keys[k + kAhead].k), 1);
+    ++hist[bin_of(keys[k].k)];
+  }
+  r.flagged = static_cast<std::int64_t>(std::min(top, n));
+  double sum = 0;
+  std::uint64_t chk = 0;
+  for (std::size_t i = 0; i < n; ++i) {  // file order: deterministic sum
+    const double p = b.prob[i];
+    sum += p;
+    std::uint64_t bits;
+    std::memcpy(&bits, &p, sizeof bits);
+    chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
+    std::size_t sb = 0;  // cuts not >= p (cuts ascending; = upper_bound with <=), without branches
+    for (const double cut : m_.score_cuts) sb += !(p <= cut);
+    ++st_.score_bins[sb];
+  }
+  r.checksum = chk;
+  r.mean = n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t k = 0; k < 9; ++k) {  // R type 7 on the ascending order
+    if (!n) {
+      r.deciles[k] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    const double h = static_cast<double>(n - 1) * static_cast<double>(k + 1) / 10.0;
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const auto hi = std::min(lo + 1, n - 1);
+    const double xl = b.prob[order[n - 1 - lo]], xh = b.prob[order[n - 1 - hi]];
+    r.deciles[k] = xl + (h - static_cast<double>(lo)) * (xh - xl);
+  }
+}
+
+}  // namespace dmde::worker::scoring
