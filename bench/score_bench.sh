@@ -58,6 +58,7 @@ read_s() { mpi "$1" "$dmde" score-fixture --population "$pop" -o "$model" --time
 score() {  # ranks -> internal seconds; peak RSS (kB, largest rank) in $work/rss_$1
   local log=$work/score_np$1.log
   rm -f "$work/scores_np$1.h5"  # the rename would otherwise pay for dropping last run's file from the page cache
+  sync  # earlier runs' outputs written back now: dirty pages past the kernel's threshold throttle writers
   rm -f "$work/rss_$1.raw"  # one line per rank, appended (the ranks' stderr interleave in the log)
   mpi "$1" /usr/bin/time -a -o "$work/rss_$1.raw" -f "rss_kb %M" "$dmde" score --model "$model" --population "$pop" \
     -o "$work/scores_np$1.h5" "${threads[@]}" >"$log" 2>&1
@@ -67,6 +68,7 @@ score() {  # ranks -> internal seconds; peak RSS (kB, largest rank) in $work/rss
 base_s() {  # ranks -> internal seconds of the baseline build's `dmde score`
   local log=$work/base_np$1.log
   rm -f "$work/base_np$1.h5"
+  sync
   mpi "$1" "$baseline" score --model "$model" --population "$pop" -o "$work/base_np$1.h5" >"$log" 2>&1
   secs "$log"
 }
