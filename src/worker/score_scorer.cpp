@@ -234,7 +234,7 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     keys[i] = {~bits, static_cast<std::uint32_t>(i)};
   }
   if (sorted) {
-    radix_sort_keys(keys, sort_tmp_);
+    sort_keys_by_prefix(keys, sort_tmp_, prefix_, prefix_tmp_);
   } else {
     const std::int64_t* id = b.id.data();
     std::sort(keys.begin(), keys.end(),

@@ -198,6 +198,7 @@ class Scorer {
   ScoreTallies st_;
   PhaseSeconds cpu_{};
   std::vector<SortKey> keys_, sort_tmp_;
+  std::vector<SortKey32> prefix_, prefix_tmp_;
   std::vector<std::uint32_t> order_;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;

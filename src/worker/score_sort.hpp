@@ -48,4 +48,58 @@ inline void radix_sort_keys(std::vector<SortKey>& a, std::vector<SortKey>& tmp) 
   if (src != a.data()) a.swap(tmp);
 }
 
+/// A 32-bit sort record: the top half of a key and the index of its SortKey.
+struct SortKey32 {
+  std::uint32_t k;
+  std::uint32_t at;
+};
+
+/// Same result as radix_sort_keys (ascending key, stable), cheaper for long arrays: a stable LSD
+/// radix sort of 8-byte records on the keys' top 32 bits (three passes at most, constant digits
+/// skipped), then each run of equal top halves sorted stably on the whole key (runs are short:
+/// probabilities that agree on their top 32 bits are rare). `tmp`, `p` and `ptmp` are scratch.
+inline void sort_keys_by_prefix(std::vector<SortKey>& a, std::vector<SortKey>& tmp, std::vector<SortKey32>& p,
+                                std::vector<SortKey32>& ptmp) {
+  const std::size_t n = a.size();
+  if (n < 2048) {
+    std::stable_sort(a.begin(), a.end(), [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
+    return;
+  }
+  p.resize(n);
+  ptmp.resize(n);
+  for (std::size_t i = 0; i < n; ++i) p[i] = {static_cast<std::uint32_t>(a[i].k >> 32), static_cast<std::uint32_t>(i)};
+  constexpr int kBits = 11, kPasses = 3;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::array<std::uint32_t, kBuckets>> hist(kPasses);
+  for (auto& h : hist) h.fill(0);
+  for (const auto& r : p)
+    for (int q = 0; q < kPasses; ++q) ++hist[static_cast<std::size_t>(q)][(r.k >> (q * kBits)) & (kBuckets - 1)];
+  SortKey32* src = p.data();
+  SortKey32* dst = ptmp.data();
+  for (int q = 0; q < kPasses; ++q) {
+    auto& h = hist[static_cast<std::size_t>(q)];
+    if (std::find(h.begin(), h.end(), static_cast<std::uint32_t>(n)) != h.end()) continue;  // one digit everywhere
+    std::uint32_t acc = 0;
+    for (auto& c : h) {
+      const std::uint32_t v = c;
+      c = acc;
+      acc += v;
+    }
+    const int shift = q * kBits;
+    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i].k >> shift) & (kBuckets - 1)]++] = src[i];
+    std::swap(src, dst);
+  }
+  tmp.resize(n);
+  for (std::size_t i = 0; i < n; ++i) tmp[i] = a[src[i].at];
+  for (std::size_t i = 0; i < n;) {  // equal top halves: whole keys decide, stably
+    std::size_t e = i + 1;
+    while (e < n && src[e].k == src[i].k) ++e;
+    if (e - i > 1)
+      std::stable_sort(tmp.begin() + static_cast<std::ptrdiff_t>(i), tmp.begin() + static_cast<std::ptrdiff_t>(e),
+                       [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
+    i = e;
+  }
+  a.swap(tmp);
+}
+
 }  // namespace dmde::worker

@@ -9,7 +9,9 @@
 #include "worker/score_sort.hpp"
 
 using dmde::worker::radix_sort_keys;
+using dmde::worker::sort_keys_by_prefix;
 using dmde::worker::SortKey;
+using dmde::worker::SortKey32;
 
 namespace {
 
@@ -41,8 +43,25 @@ TEST(ScoreSort, ProbabilityKeysWithTiesMatchStableSort) {
       a[i] = {~bits, static_cast<std::uint32_t>(i)};
     }
     const auto want = reference(a);
-    std::vector<SortKey> tmp;
+    std::vector<SortKey> b = a, tmp;
     radix_sort_keys(a, tmp);
+    expect_same(a, want);
+    std::vector<SortKey32> p, ptmp;
+    sort_keys_by_prefix(b, tmp, p, ptmp);
+    expect_same(b, want);
+  }
+}
+
+TEST(ScoreSort, PrefixSortResolvesKeysThatShareTheirTopHalf) {
+  std::mt19937_64 rng(11);
+  for (std::size_t n : {3000u, 40000u}) {
+    std::vector<SortKey> a(n);
+    for (std::size_t i = 0; i < n; ++i)  // eight top halves only: long runs decided by the low bits, with ties
+      a[i] = {(rng() % 8) << 32 | (rng() % 64), static_cast<std::uint32_t>(i)};
+    const auto want = reference(a);
+    std::vector<SortKey> tmp;
+    std::vector<SortKey32> p, ptmp;
+    sort_keys_by_prefix(a, tmp, p, ptmp);
     expect_same(a, want);
   }
 }
@@ -56,9 +75,14 @@ TEST(ScoreSort, FullWidthAndConstantKeys) {
   }
   const auto want = reference(a);
   const auto want_c = c;
-  std::vector<SortKey> tmp;
+  std::vector<SortKey> a2 = a, c2 = c, tmp;
   radix_sort_keys(a, tmp);
   expect_same(a, want);
   radix_sort_keys(c, tmp);
   expect_same(c, want_c);
+  std::vector<SortKey32> p, ptmp;
+  sort_keys_by_prefix(a2, tmp, p, ptmp);
+  expect_same(a2, want);
+  sort_keys_by_prefix(c2, tmp, p, ptmp);  // one long run of equal keys: order kept
+  expect_same(c2, want_c);
 }
