@@ -92,10 +92,11 @@ struct ScoreOptions {
   /// identical either way. Small tables and metadata are always collective.
   bool collective_writes = false;
   /// Threads per rank: 1, or 2 to overlap the HDF5 reads and writes (kept on the calling thread:
-  /// HDF5 and MPI-IO are called from one thread only) with coding and scoring on a second thread,
-  /// reading one block ahead (+2 raw blocks of chunk_rows x (8 + 4 x inputs) bytes and a second set
-  /// of per-Caf buffers). 0: 2 when the rank has two CPUs of its own (core/cpus.hpp: its binding
-  /// divided by the ranks sharing it), else 1. Output identical for any value; with collective_writes, 1.
+  /// HDF5 and MPI-IO are called from one thread only; that thread also codes) with the kernel,
+  /// probabilities and per-Caf ranks on a second thread, one block ahead (+1 coded block of
+  /// chunk_rows x (8 + inputs x code bytes) and a second set of per-Caf buffers). 0: 2 when the rank
+  /// has two CPUs of its own (core/cpus.hpp: its binding divided by the ranks sharing it), else 1.
+  /// Output identical for any value; with collective_writes, 1.
   int threads = 0;
 };
 
