@@ -142,6 +142,7 @@ struct GenerateSpec {
   std::vector<std::string> selected;   ///< only these variables (catalogue order); empty = all
   std::int64_t chunk_rows = 65536;     ///< rows per generated/written block (bounds memory per rank)
   int threads = 0;                     ///< generating threads per rank (0: generator_threads())
+  bool direct_io = true;               ///< WriteOptions::direct_io (O_DIRECT chunk writes, no page cache)
 };
 
 /// Collective: default generating threads of a rank: the CPUs it may run on (its affinity mask)

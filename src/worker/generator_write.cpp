@@ -74,6 +74,7 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   WriteOptions wopt;
   wopt.numeric_float32 = !spec.learning;
   wopt.chunk_rows = static_cast<hsize_t>(std::min(spec.chunk_rows, spec.rows));
+  wopt.direct_io = spec.direct_io;
   TableWriter w(comm, spec.output, s, wopt);
   const auto mine = block_range(spec.rows, comm.rank(), comm.size());
   if (spec.learning) (void)gen.truth();  // solve once, before the loop (the compute thread only reads it)
