@@ -108,8 +108,7 @@ void normal_pairs_from(const std::uint32_t* a, const std::uint32_t* b, std::size
 struct RowCtx {
   std::int64_t begin = 0;
   std::vector<int> caf, commune;
-  std::vector<double> f[kFactors];
-  std::vector<float> ff[kFactors];  ///< the factors rounded to float (what the float kernel reads)
+  std::vector<float> ff[kFactors];  ///< the latent factors, rounded to float (what the float kernel reads)
   std::vector<signed char> hh, nb_enf, nb_enf19, act_enf, act_resp, act_conj, statut, sep, tutelle, controlled;
   std::vector<signed char> rec[R_COUNT];
   std::size_t size() const { return caf.size(); }

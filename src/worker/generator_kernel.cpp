@@ -116,14 +116,13 @@ void Generator::fill_keys(std::int64_t begin, std::int64_t end, std::vector<std:
 
 namespace {
 
-RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
-                const std::vector<std::int64_t>& caf_start, LocalLatents& L) {
-  RowCtx x;
+/// Fills `x` (reused between blocks: resizing keeps its memory, so no fresh pages per block).
+void make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
+              const std::vector<std::int64_t>& caf_start, LocalLatents& L, RowCtx& x) {
   const auto n = static_cast<std::size_t>(end - begin);
   x.begin = begin;
   x.caf.resize(n);
   x.commune.resize(n);
-  for (auto& v : x.f) v.resize(n);
   for (auto& v : x.ff) v.resize(n);
   for (auto* v : {&x.hh, &x.nb_enf, &x.nb_enf19, &x.act_enf, &x.act_resp, &x.act_conj, &x.statut, &x.sep, &x.tutelle,
                   &x.controlled})
@@ -183,10 +182,7 @@ RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int6
       f[F_HOUSING] = 0.3 * f[F_INSTAB] + 0.95 * z[5];
       f[F_AGE] = z[6];
       f[F_CONTACT] = 0.3 * prec + 0.95 * z[7];
-      for (int k = 0; k < kFactors; ++k) {
-        x.f[k][i] = f[k];
-        x.ff[k][i] = static_cast<float>(f[k]);
-      }
+      for (int k = 0; k < kFactors; ++k) x.ff[k][i] = static_cast<float>(f[k]);
       const double n0 = zn(8), n1 = zn(9), n2 = zn(10), n3 = zn(11);
       // Household type: children from family complexity; single parents more precarious.
       const bool kids = f[F_FAMILY] > -0.202;
@@ -237,7 +233,6 @@ RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int6
       x.controlled[i] = u01(r7[3]) < 0.6;
     }
   }
-  return x;
 }
 
 float special(int id, const RowCtx& x, std::size_t i) {
@@ -267,25 +262,34 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
   const auto n = static_cast<std::size_t>(end - begin);
   X.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
   LocalLatents L(seed_);
-  const RowCtx x = make_ctx(seed_, domain_, begin, end, caf_start_, L);
+  // Per-thread scratch, reused block after block (fresh pages cost page faults and zeroing).
+  thread_local RowCtx x;
+  thread_local std::vector<std::pair<int, std::vector<float>>> blocks;
+  make_ctx(seed_, domain_, begin, end, caf_start_, L, x);
   const Draw d(seed_, static_cast<std::uint32_t>(domain_));
   constexpr float nan = std::numeric_limits<float>::quiet_NaN();
-  // Block latents are shared by the windows of a quantity: drawn once per block of rows.
-  std::vector<std::pair<int, std::vector<float>>> blocks;
-  auto block_latent = [&](int id) -> const std::vector<float>& {
-    for (const auto& [b, v] : blocks)
-      if (b == id) return v;
-    std::vector<float> v(n);
-    Words bw;
-    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, kStreamBlock + static_cast<std::uint32_t>(id), 0, bw);
-    normals_from(bw, v.data());
-    blocks.emplace_back(id, std::move(v));
-    return blocks.back().second;
-  };
   // Each column is made tile by tile so its Philox words and latents stay in L1 between passes.
   constexpr std::size_t T = 1024;
   std::vector<float> zbuf(T), lv;
   std::vector<std::uint32_t> wbuf(4 * T);
+  // Block latents are shared by the windows of a quantity: drawn once per block of rows.
+  std::size_t n_blocks = 0;
+  auto block_latent = [&](int id) -> const std::vector<float>& {
+    for (std::size_t k = 0; k < n_blocks; ++k)
+      if (blocks[k].first == id) return blocks[k].second;
+    if (n_blocks == blocks.size()) blocks.emplace_back();
+    auto& [b, v] = blocks[n_blocks++];
+    b = id;
+    v.resize(n);
+    std::uint32_t* w = wbuf.data();
+    for (std::size_t t0 = 0; t0 < n; t0 += T) {
+      const std::size_t m = std::min(T, n - t0);
+      philox_block(d.key, static_cast<std::uint64_t>(begin) + t0, m, kStreamBlock + static_cast<std::uint32_t>(id), 0, w,
+                   w + T, w + 2 * T, w + 3 * T);
+      normals_from(w, w + T, m, v.data() + t0);
+    }
+    return v;
+  };
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
     float* col = X.col(static_cast<Eigen::Index>(j)).data();

@@ -5,9 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <deque>
-#include <functional>
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "core/log.hpp"
 #include "worker/generator.hpp"
@@ -95,22 +96,71 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   };
   const auto threads = static_cast<std::size_t>(spec.threads > 0 ? spec.threads : generator_threads(comm));
   spdlog::debug("generate: {} generating thread(s) beside the writing one", threads);
-  std::vector<Block> buf(threads + 1);  // ring, reused: no fresh pages to fault in per block
-  std::deque<std::future<void>> inflight;  // after buf: destroyed (waited for) first
-  std::int64_t next = mine.begin;
-  std::size_t launched = 0;
-  const auto launch = [&] {
-    inflight.push_back(std::async(std::launch::async, make, next, std::ref(buf[launched++ % buf.size()])));
-    next = block_end(next);
+  std::vector<std::int64_t> starts;
+  for (std::int64_t b = mine.begin; b < mine.end; b = block_end(b)) starts.push_back(b);
+  const auto n_blocks = static_cast<std::int64_t>(starts.size());
+  // Persistent generating threads (their per-thread scratch is reused block after block): block k
+  // goes to ring slot k mod (threads + 1) once block k - threads - 1 has been written.
+  const auto slots = static_cast<std::int64_t>(threads) + 1;
+  std::vector<Block> buf(static_cast<std::size_t>(slots));
+  std::vector<std::int64_t> ready(buf.size(), -1);  // block held by each slot, once made
+  std::int64_t claimed = 0, written = 0;
+  bool stop = false;
+  std::exception_ptr failure;
+  std::mutex mu;
+  std::condition_variable cv;
+  const auto work = [&] {
+    for (;;) {
+      std::unique_lock lock(mu);
+      const std::int64_t k = claimed++;
+      if (k >= n_blocks) return;
+      cv.wait(lock, [&] { return stop || k < written + slots; });
+      if (stop) return;
+      lock.unlock();
+      auto& slot = buf[static_cast<std::size_t>(k % slots)];
+      try {
+        make(starts[static_cast<std::size_t>(k)], slot);
+      } catch (...) {
+        lock.lock();
+        if (!failure) failure = std::current_exception();
+        stop = true;
+        cv.notify_all();
+        return;
+      }
+      lock.lock();
+      ready[static_cast<std::size_t>(k % slots)] = k;
+      cv.notify_all();
+    }
   };
-  while (inflight.size() < threads && next < mine.end) launch();
-  for (std::size_t k = 0; !inflight.empty(); ++k) {
-    inflight.front().get();
-    inflight.pop_front();
-    if (next < mine.end) launch();  // slot (k + threads) mod (threads + 1): never block k's
-    const Block& cur = buf[k % buf.size()];
-    w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out, cur.X);
+  std::vector<std::thread> pool;
+  const auto finish = [&] {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    for (auto& t : pool) t.join();
+    pool.clear();
+  };
+  for (std::size_t t = 0; t < std::min<std::size_t>(threads, static_cast<std::size_t>(n_blocks)); ++t) pool.emplace_back(work);
+  try {
+    for (std::int64_t k = 0; k < n_blocks; ++k) {
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stop || ready[static_cast<std::size_t>(k % slots)] == k; });
+        if (failure) std::rethrow_exception(failure);
+      }
+      const Block& cur = buf[static_cast<std::size_t>(k % slots)];
+      w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out, cur.X);
+      std::lock_guard lock(mu);
+      ++written;
+      cv.notify_all();
+    }
+  } catch (...) {
+    finish();
+    throw;
   }
+  finish();
   w.commit();
   return gen;
 }
