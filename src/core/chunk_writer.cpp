@@ -61,7 +61,15 @@ void ChunkWriter::write(int k, hsize_t offset, hsize_t count, const void* data) 
     const std::size_t padded = (bytes + kAlign - 1) / kAlign * kAlign;
     const bool aligned = at % kAlign == 0 && chunk_bytes % kAlign == 0 &&
                          (padded == bytes || (r_end == c.rows && at + padded <= c.addr[ci] + chunk_bytes));
-    if (fd_direct_ >= 0 && aligned) {
+    if (fd_direct_ >= 0 && aligned && padded == bytes && reinterpret_cast<std::uintptr_t>(src) % kAlign == 0) {
+      // Already a whole number of blocks in an aligned buffer: no staging copy.
+      const ssize_t w = ::pwrite(fd_direct_, src, bytes, static_cast<off_t>(at));
+      if (w < 0 && errno == EINVAL) {
+        ::close(fd_direct_);
+        fd_direct_ = -1;
+      }
+      if (w != static_cast<ssize_t>(bytes)) pwrite_all(fd_, src, bytes, at);
+    } else if (fd_direct_ >= 0 && aligned) {
       if (stage_bytes_ < padded) {
         std::free(stage_);
         stage_ = std::aligned_alloc(kAlign, padded);

@@ -108,6 +108,9 @@ class Generator {
                  Eigen::VectorXd& weight) const;
   /// Fills X (end-begin rows, cols.size() columns; indices into catalogue()) for rows [begin, end).
   void fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, Eigen::MatrixXf& X) const;
+  /// The same into caller-owned column-major storage of (end-begin) x cols.size() floats (e.g. a
+  /// block-aligned buffer that direct I/O writes without a copy).
+  void fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, float* X) const;
   /// Outcome columns: standard_outcomes() then target_c4, for rows [begin, end).
   void fill_outcomes(std::int64_t begin, std::int64_t end, Eigen::MatrixXd& outcomes) const;
   /// Outcome names written by fill_outcomes.

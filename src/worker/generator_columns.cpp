@@ -62,8 +62,13 @@ struct Plan {
 
 void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, Eigen::MatrixXf& X) const {
   if (begin < 0 || end > n_rows_ || begin > end) throw std::invalid_argument("Generator::fill: bad row range");
+  X.resize(static_cast<Eigen::Index>(end - begin), static_cast<Eigen::Index>(cols.size()));
+  fill(begin, end, cols, X.data());
+}
+
+void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, float* X) const {
+  if (begin < 0 || end > n_rows_ || begin > end) throw std::invalid_argument("Generator::fill: bad row range");
   const auto n = static_cast<std::size_t>(end - begin);
-  X.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
   LocalLatents L(seed_);
   // Per-thread scratch, reused block after block (fresh pages cost page faults and zeroing).
   thread_local RowCtx x;
@@ -96,7 +101,7 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
   std::vector<Plan> plans;
   for (std::size_t j = 0; j < cols.size(); ++j) {
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
-    float* col = X.col(static_cast<Eigen::Index>(j)).data();
+    float* col = X + j * n;
     if (g.dist == Dist::Special) {
       for (std::size_t i = 0; i < n; ++i) col[i] = special(g.special, x, i);
       continue;
