@@ -20,22 +20,33 @@ using namespace detail;
 
 namespace {
 
-float special(int id, const RowCtx& x, std::size_t i) {
-  const bool works = x.act_resp[i] == 0 || x.act_resp[i] == 3 || x.act_resp[i] == 6;
+/// A hand-coded household variable for rows [0, n) of the block (one loop per variable, so the
+/// switch is outside the loop and the loops vectorise).
+void special(int id, const RowCtx& x, std::size_t n, float* __restrict out) {
+  const auto loop = [&](auto f) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = f(i);
+  };
   switch (id) {
-    case S_TYPE_MENAGE: return x.hh[i];
-    case S_ISOLE_PARENT: return x.hh[i] == 1;
-    case S_NB_ENF: return x.nb_enf[i];
-    case S_NB_ENF19: return x.nb_enf19[i];
-    case S_ACT_ENF: return x.act_enf[i];
-    case S_SEP_RECENTE: return x.sep[i];
-    case S_TUTELLE: return x.tutelle[i];
-    case S_ACT_RESP: return x.act_resp[i];
-    case S_ACT_CONJ: return x.act_conj[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : x.act_conj[i];
-    case S_CHOMEUR: return x.act_resp[i] == 1;
-    case S_AAH_ACT: return x.rec[R_AAH][i] && works;
-    case S_REGIME_TRIM: return x.rec[R_RSA][i] || x.rec[R_PPA][i];
-    case S_STATUT_OCC: return x.statut[i];
+    case S_TYPE_MENAGE: return loop([&](std::size_t i) { return static_cast<float>(x.hh[i]); });
+    case S_ISOLE_PARENT: return loop([&](std::size_t i) { return x.hh[i] == 1 ? 1.0f : 0.0f; });
+    case S_NB_ENF: return loop([&](std::size_t i) { return static_cast<float>(x.nb_enf[i]); });
+    case S_NB_ENF19: return loop([&](std::size_t i) { return static_cast<float>(x.nb_enf19[i]); });
+    case S_ACT_ENF: return loop([&](std::size_t i) { return static_cast<float>(x.act_enf[i]); });
+    case S_SEP_RECENTE: return loop([&](std::size_t i) { return static_cast<float>(x.sep[i]); });
+    case S_TUTELLE: return loop([&](std::size_t i) { return static_cast<float>(x.tutelle[i]); });
+    case S_ACT_RESP: return loop([&](std::size_t i) { return static_cast<float>(x.act_resp[i]); });
+    case S_ACT_CONJ:
+      return loop([&](std::size_t i) {
+        return x.act_conj[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(x.act_conj[i]);
+      });
+    case S_CHOMEUR: return loop([&](std::size_t i) { return x.act_resp[i] == 1 ? 1.0f : 0.0f; });
+    case S_AAH_ACT:
+      return loop([&](std::size_t i) {
+        const bool works = x.act_resp[i] == 0 || x.act_resp[i] == 3 || x.act_resp[i] == 6;
+        return x.rec[R_AAH][i] && works ? 1.0f : 0.0f;
+      });
+    case S_REGIME_TRIM: return loop([&](std::size_t i) { return x.rec[R_RSA][i] || x.rec[R_PPA][i] ? 1.0f : 0.0f; });
+    case S_STATUT_OCC: return loop([&](std::size_t i) { return static_cast<float>(x.statut[i]); });
     default: throw std::logic_error("generator: unknown special variable");
   }
 }
@@ -103,7 +114,7 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
     const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
     float* col = X + j * n;
     if (g.dist == Dist::Special) {
-      for (std::size_t i = 0; i < n; ++i) col[i] = special(g.special, x, i);
+      special(g.special, x, n, col);
       continue;
     }
     Plan p;
@@ -187,8 +198,11 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
           for (std::size_t i = 0; i < m; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
           break;
         case Dist::Category:
-          for (std::size_t i = 0; i < m; ++i)
-            out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
+          // The level is the number of cuts <= z (what upper_bound gives for increasing cuts),
+          // counted cut by cut so the loop vectorises.
+          for (std::size_t i = 0; i < m; ++i) out[i] = 0.0f;
+          for (const float c : g.cuts)
+            for (std::size_t i = 0; i < m; ++i) out[i] += c <= z[i] ? 1.0f : 0.0f;
           break;
         case Dist::Uniform:
           for (std::size_t i = 0; i < m; ++i) out[i] = u16f(u3[i], sh);
@@ -202,17 +216,15 @@ void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int
       // Missingness: random (a 16-bit draw below p_miss * 65536), then structural.
       if (p.t_miss > 0)
         for (std::size_t i = 0; i < m; ++i) out[i] = ((u2[i] >> sh) & 0xFFFFu) < p.t_miss ? nan : out[i];
-      for (std::size_t i = 0; i < m && g.requires_; ++i) {
-        const std::size_t r = t0 + i;
-        bool miss = false;
-        switch (g.requires_) {
-          case 1: miss = x.hh[r] < 2; break;
-          case 2: miss = x.nb_enf[r] == 0; break;
-          case 3: miss = !(x.statut[r] == 0 || x.statut[r] == 1 || x.statut[r] == 4); break;
-          case 4: miss = !x.controlled[r]; break;
-          default: break;
-        }
-        if (miss) out[i] = nan;
+      const auto structural = [&](auto miss) {
+        for (std::size_t i = 0; i < m; ++i) out[i] = miss(t0 + i) ? nan : out[i];
+      };
+      switch (g.requires_) {
+        case 1: structural([&](std::size_t r) { return x.hh[r] < 2; }); break;
+        case 2: structural([&](std::size_t r) { return x.nb_enf[r] == 0; }); break;
+        case 3: structural([&](std::size_t r) { return !(x.statut[r] == 0 || x.statut[r] == 1 || x.statut[r] == 4); }); break;
+        case 4: structural([&](std::size_t r) { return !x.controlled[r]; }); break;
+        default: break;
       }
     }
   }
