@@ -46,13 +46,15 @@ Problem make(Eigen::Index n, Eigen::Index p, Eigen::Index k_true, unsigned seed)
 
 void BM_WeightedFit(benchmark::State& state) {
   const auto p = make(14087, state.range(0), 20, 1);
+  LogisticOptions opt;
+  opt.threads = static_cast<int>(state.range(1));
   for (auto _ : state) {
-    auto f = fit_logistic(p.X, p.y, p.w);
+    auto f = fit_logistic(p.X, p.y, p.w, opt);
     benchmark::DoNotOptimize(f.beta.data());
   }
   state.SetLabel("14087 rows");
 }
-BENCHMARK(BM_WeightedFit)->Arg(150)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WeightedFit)->Args({150, 1})->Args({150, 2})->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_ScoreTests300(benchmark::State& state) {
   const auto p = make(14087, 300, 20, 2);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Ratio of R glm to dmde on the same CSV, measured in one run:
-#   1. one weighted fit, 14,087 rows x 150 columns (target: dmde >= 10x faster);
+#   1. one weighted fit, 14,087 rows x 150 columns (target: dmde >= 10x faster), with dmde's
+#      default threads (the CPUs of the node) and with --threads 1 (R's glm is single-threaded);
 #   2. STEPS steps of SAS-rule stepwise over 300 candidates (target: >= 100x); R's add1(test="Rao")
 #      refits per candidate, so STEPS is small by default (3) to keep the R side to minutes;
 #   3. the same on the default learning table: `dmde generate learning` (14,087 x 1,700) then
@@ -33,7 +34,11 @@ t0=$(now); "$dmde" fit --table "$work/learn.h5" --target y --effects "$eff150" -
 d_fit=$(awk '/design and estimation took/ {print $(NF-1)}' "$work/fit.log")
 echo "(dmde fit process wall time including MPI start-up and HDF5 read: $(echo "$t1 - $t0" | bc -l)s)"
 r_fit_s=$(echo "$r_fit" | awk '/^seconds/ {print $2}')
-echo "fit 14087x150:   R glm ${r_fit_s}s  dmde ${d_fit}s  ratio $(echo "$r_fit_s / $d_fit" | bc -l | cut -c1-6)"
+"$dmde" fit --table "$work/learn.h5" --target y --effects "$eff150" --threads 1 --json "$work/fit1.json" >/dev/null 2>"$work/fit1.log"
+d_fit1=$(awk '/design and estimation took/ {print $(NF-1)}' "$work/fit1.log")
+cmp -s "$work/fit.json" "$work/fit1.json" || echo "WARNING: the 1-thread fit report differs from the default one"
+echo "fit 14087x150:   R glm ${r_fit_s}s  dmde ${d_fit}s ($(nproc) CPUs)  ratio $(echo "$r_fit_s / $d_fit" | bc -l | cut -c1-6)"
+echo "                 dmde --threads 1 ${d_fit1}s  ratio $(echo "$r_fit_s / $d_fit1" | bc -l | cut -c1-6)"
 echo "  R   $(echo "$r_fit" | grep neg2loglik)"
 echo "  dmde neg2loglik $(/usr/bin/python3 -c "import json;print(json.load(open('$work/fit.json'))['fit']['neg2loglik'])")"
 
@@ -83,6 +88,6 @@ echo "  R    $(echo "$r_cls" | grep '^path')"
 echo "  dmde path $(path_of "$work/cls.json")"
 echo "learning table, complete dmde stepwise pass: $n_all steps in ${d_all}s; issue 3's R figure 225 s -> ratio $(echo "225 / $d_all" | bc -l | cut -c1-6)"
 if [[ -n ${DMDE_BENCH_JSON:-} ]]; then
-  printf '{"fit_r_s": %s, "fit_dmde_s": %s, "stepwise_r_s": %s, "stepwise_dmde_s": %s, "steps": %s, "learning_r_s": %s, "learning_dmde_s": %s, "learning_steps": %s, "learning_full_pass_dmde_s": %s, "learning_full_pass_steps": %s}\n' \
-    "$r_fit_s" "$d_fit" "$r_step_s" "$d_step" "$steps" "$r_cls_s" "$d_cls" "$csteps" "$d_all" "$n_all" >"$DMDE_BENCH_JSON"
+  printf '{"fit_r_s": %s, "fit_dmde_s": %s, "fit_dmde_1thread_s": %s, "stepwise_r_s": %s, "stepwise_dmde_s": %s, "steps": %s, "learning_r_s": %s, "learning_dmde_s": %s, "learning_steps": %s, "learning_full_pass_dmde_s": %s, "learning_full_pass_steps": %s}\n' \
+    "$r_fit_s" "$d_fit" "$d_fit1" "$r_step_s" "$d_step" "$steps" "$r_cls_s" "$d_cls" "$csteps" "$d_all" "$n_all" >"$DMDE_BENCH_JSON"
 fi

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/atomic.hpp"
+#include "core/cpus.hpp"
 #include "core/table.hpp"
 #include "driver/command.hpp"
 #include "driver/fit_report.hpp"
@@ -44,6 +45,7 @@ struct FitParams {
   int include = 0;                     ///< SAS INCLUDE=n: the first n effects are forced in
   int max_step = -1;                   ///< SAS MAXSTEP (-1 = SAS default)
   int max_iter = 25;                   ///< SAS MAXITER
+  int threads = 0;                     ///< threads forming X'VX (0: this rank's CPUs; same result for any)
   std::string json;                    ///< JSON output file (optional)
 
   void validate() const {
@@ -61,11 +63,12 @@ struct FitParams {
     if (!(slentry > 0 && slentry <= 1) || !(slstay > 0 && slstay <= 1))
       throw InputError("--slentry and --slstay must be in (0, 1]");
     if (include < 0 || max_iter < 1) throw InputError("--include must be >= 0 and --max-iter >= 1");
+    if (threads < 0 || threads > 256) throw InputError("--threads must be between 0 (automatic) and 256");
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
     ar& table& target& effects& classes& param& refs& weights& selection& slentry& slstay& include& max_step& max_iter&
-        json;
+        threads& json;
   }
 };
 
@@ -128,6 +131,7 @@ void fit_on_root(const FitParams& p) {
   so.slstay = p.slstay;
   so.max_steps = p.max_step;
   so.fit.max_iter = p.max_iter;
+  so.fit.threads = p.threads;
   for (int k = 1; k <= p.include && k < static_cast<int>(d.effects.size()); ++k) so.include.push_back(k);
   model::SelectionResult sel;
   model::Design final_design;
@@ -167,7 +171,8 @@ void fit_on_root(const FitParams& p) {
 
 int run_fit(Comm& comm, FitParams& p) {
   share_params(comm, p);
-  // A single fit is serial: rank 0 works, the other ranks wait for its verdict.
+  if (p.threads == 0) p.threads = cpus_per_rank(comm);  // collective
+  // A single fit runs on rank 0 (threaded X'VX); the other ranks wait for its verdict.
   root_check(comm, [&] { fit_on_root(p); });
   return 0;
 }
@@ -190,6 +195,7 @@ void add_fit_command(CLI::App& app, Commands& out) {
   sub->add_option("--include", p->include, "Force the first n effects into every model")->capture_default_str();
   sub->add_option("--max-step", p->max_step, "Maximum selection steps (-1: 2 x effects)")->capture_default_str();
   sub->add_option("--max-iter", p->max_iter, "Maximum Newton iterations")->capture_default_str();
+  sub->add_option("--threads", p->threads, "Threads for the cross-products (0: the rank's CPUs)")->capture_default_str();
   sub->add_option("--json", p->json, "Write the report as JSON to this file");
   out.push_back({sub, [p](Comm& comm) { return run_fit(comm, *p); }});
 }

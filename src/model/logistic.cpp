@@ -5,7 +5,10 @@
 #include <Eigen/Cholesky>
 #include <cmath>
 #include <limits>
+#include <exception>
 #include <stdexcept>
+#include <thread>
+#include <type_traits>
 
 namespace dmde::model {
 
@@ -25,37 +28,91 @@ std::string to_string(FitStatus s) {
 
 namespace {
 
-// X' diag(v) X into H, with Xs as the (reused) n x p scratch: fit_logistic calls it every
-// iteration, and a fresh 10-20 MB temporary each time costs page faults, not just the copy.
-void crossprod_into(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v, Eigen::MatrixXd& Xs,
-                    Eigen::MatrixXd& H) {
-  // Row blocks: the scaled block stays in cache between the scaling and the rank update.
+// Column panels of the lower triangle of X'VX. Panel j0 costs about wj * (p - j0) per row.
+constexpr Eigen::Index kPanel = 48;
+
+// Panels dealt to `threads` workers, longest first to the least loaded (deterministic). Each
+// H entry is computed by exactly one worker with the same operations as a serial run, so the
+// result is bit-identical for any thread count.
+std::vector<std::vector<Eigen::Index>> deal_panels(Eigen::Index p, int threads) {
+  std::vector<std::vector<Eigen::Index>> share(static_cast<std::size_t>(std::max(1, threads)));
+  std::vector<Eigen::Index> load(share.size(), 0);
+  for (Eigen::Index j0 = 0; j0 < p; j0 += kPanel) {  // panels come longest first
+    const auto t = static_cast<std::size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    share[t].push_back(j0);
+    load[t] += std::min(kPanel, p - j0) * (p - j0);
+  }
+  while (share.size() > 1 && share.back().empty()) share.pop_back();
+  return share;
+}
+
+// One worker's panels of X' diag(v) X, accumulated into H (lower triangle), over row blocks:
+// the scaled block stays in cache between the scaling and the rank update. Scalar = float
+// computes each row block's product in single precision (twice the SIMD width) and accumulates
+// the blocks in double: an approximate Hessian for the early Newton steps.
+template <class Scalar>
+void crossprod_panels(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v,
+                      const std::vector<Eigen::Index>& panels, Eigen::MatrixXd& H) {
+  using M = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  constexpr bool same = std::is_same_v<Scalar, double>;
   constexpr Eigen::Index kRows = 2048;
   const Eigen::Index n = X.rows(), p = X.cols();
-  H.setZero(p, p);
+  if (panels.empty()) return;
+  const Eigen::Index c0 = *std::min_element(panels.begin(), panels.end());  // columns this worker reads
+  M Xs, Hb;
+  if constexpr (!same) Hb.resize(p, p);
+  M& acc = [&]() -> M& {
+    if constexpr (same) return H;
+    else return Hb;
+  }();
   for (Eigen::Index r0 = 0; r0 < n; r0 += kRows) {
     const Eigen::Index nb = std::min(kRows, n - r0);
     Xs.resize(nb, p);
-    Xs.array() = X.middleRows(r0, nb).array().colwise() * v.segment(r0, nb).array().sqrt();
-    // Lower triangle by column panels: a symmetric rank update of each diagonal panel and plain
-    // GEMMs below it. Half the flops of a full GEMM, and most of them at GEMM speed (Eigen's
-    // triangular update alone runs at about 40% of it).
-    constexpr Eigen::Index kPanel = 48;
-    for (Eigen::Index j0 = 0; j0 < p; j0 += kPanel) {
+    Xs.rightCols(p - c0) =
+        (X.block(r0, c0, nb, p - c0).array().colwise() * v.segment(r0, nb).array().sqrt()).matrix().template cast<Scalar>();
+    // A symmetric rank update of the diagonal panel and a plain GEMM below it: half the flops
+    // of a full GEMM, most of them at GEMM speed (Eigen's triangular update runs at ~40% of it).
+    for (const Eigen::Index j0 : panels) {
       const Eigen::Index wj = std::min(kPanel, p - j0), rest = p - j0 - wj;
-      H.block(j0, j0, wj, wj).selfadjointView<Eigen::Lower>().rankUpdate(Xs.middleCols(j0, wj).adjoint());
+      if constexpr (!same) Hb.block(j0, j0, p - j0, wj).setZero();
+      acc.block(j0, j0, wj, wj).template selfadjointView<Eigen::Lower>().rankUpdate(Xs.middleCols(j0, wj).adjoint());
       if (rest > 0)
-        H.block(j0 + wj, j0, rest, wj).noalias() += Xs.middleCols(j0 + wj, rest).adjoint() * Xs.middleCols(j0, wj);
+        acc.block(j0 + wj, j0, rest, wj).noalias() += Xs.middleCols(j0 + wj, rest).adjoint() * Xs.middleCols(j0, wj);
+      if constexpr (!same)
+        H.block(j0, j0, p - j0, wj) += Hb.block(j0, j0, p - j0, wj).template cast<double>();
     }
   }
+}
+
+// X' diag(v) X into H: the panels shared among `threads` workers (this thread is one of them).
+template <class Scalar>
+void crossprod_into(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v, Eigen::MatrixXd& H,
+                    int threads = 1) {
+  const Eigen::Index p = X.cols();
+  H.setZero(p, p);
+  const auto share = deal_panels(p, threads);
+  std::vector<std::thread> pool;
+  std::vector<std::exception_ptr> failed(share.size());
+  for (std::size_t t = 1; t < share.size(); ++t)
+    pool.emplace_back([&, t] {
+      try {
+        crossprod_panels<Scalar>(X, v, share[t], H);
+      } catch (...) {
+        failed[t] = std::current_exception();
+      }
+    });
+  crossprod_panels<Scalar>(X, v, share[0], H);
+  for (auto& th : pool) th.join();
+  for (const auto& e : failed)
+    if (e) std::rethrow_exception(e);
   H.triangularView<Eigen::StrictlyUpper>() = H.adjoint();
 }
 
 }  // namespace
 
 Eigen::MatrixXd weighted_crossprod(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const Eigen::VectorXd> v) {
-  Eigen::MatrixXd Xs, H;
-  crossprod_into(X, v, Xs, H);
+  Eigen::MatrixXd H;
+  crossprod_into<double>(X, v, H);
   return H;
 }
 
@@ -138,14 +195,14 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
 
   // X'WX at the start (mu = ybar everywhere) gives both the rank check and the first Hessian.
   const double v0 = ybar * (1 - ybar);
-  Eigen::MatrixXd Xs, H0, H;  // scratch of the dense X'VX
+  Eigen::MatrixXd H0, H;
   if (xwx) {
     if (xwx->rows() != p || xwx->cols() != p) throw std::invalid_argument("fit_logistic: X'WX has the wrong size");
     H0 = *xwx;
   } else if (xvx)
     H0 = xvx(w);
   else
-    crossprod_into(X, w, Xs, H0);
+    crossprod_into<double>(X, w, H0, opt.threads);
   f.aliased = aliased_in_crossprod(H0, opt.singular_tol);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0, a = 0; j < p; ++j) {
@@ -172,6 +229,10 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   bool have_info = false;
   // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
   bool first = f.has_intercept && f.aliased.empty() && !warm;
+  // Far from the optimum a single-precision Hessian gives the same Newton steps to ~1e-6 (the
+  // gradient stays exact), at twice the SIMD width; the last steps, the convergence test and the
+  // covariance use the double-precision one, so the estimates are those of a pure double fit.
+  double crit = std::numeric_limits<double>::infinity();
   auto derivatives = [&] {
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
     g.noalias() = Xr.transpose() * (w.array() * (y - mu).array()).matrix();
@@ -181,12 +242,16 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
       first = false;
     } else {
       const Eigen::VectorXd v = (w.array() * mu.array() * (1 - mu.array())).matrix();
-      if (!xvx)
-        crossprod_into(Xr, v, Xs, H), llt.compute(H);
-      else if (f.aliased.empty())
+      if (!xvx) {
+        const bool coarse = crit > opt.coarse_crit;
+        if (coarse) crossprod_into<float>(Xr, v, H, opt.threads), llt.compute(H);
+        // An ill-conditioned design can lose definiteness in single precision: redo it in double.
+        if (!coarse || llt.info() != Eigen::Success) crossprod_into<double>(Xr, v, H, opt.threads), llt.compute(H);
+      } else if (f.aliased.empty()) {
         llt.compute(xvx(v));
-      else
+      } else {
         llt.compute(xvx(v)(keep, keep));
+      }
     }
     have_info = llt.info() == Eigen::Success;
   };
@@ -196,8 +261,9 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
     derivatives();
     if (!have_info) break;  // information singular: probabilities at 0/1 (separation)
     const Eigen::VectorXd delta = llt.solve(g);
-    const double crit = g.dot(delta) / (std::abs(ll) + 1e-6);
+    crit = g.dot(delta) / (std::abs(ll) + 1e-6);
     if (crit < opt.gconv && !suspect) {
+      crit = 0;  // the final derivatives (covariance, separation check) in double precision
       // One last Newton step: quadratic convergence makes it exact to rounding, so estimates
       // match other software to far better than the stopping tolerance.
       b += delta;

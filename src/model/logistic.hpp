@@ -34,11 +34,19 @@ struct LogisticOptions {
   double singular_tol =
       1e-10;                   ///< column j is aliased when its residual in the weighted design is below tol * its norm
   double separation_eta = 15;  ///< non-converged fit: |x'b| beyond this on a correctly classified row flags separation
+  /// Dense designs: a Newton step whose previous criterion exceeds this forms X'VX in single
+  /// precision (an approximate Newton step: same optimum, estimates equal to a pure double fit
+  /// to ~1e-11). The final derivatives (convergence check, covariance) are always double.
+  /// 0 = double throughout.
+  double coarse_crit = 1e-9;
+  /// Threads forming dense X'VX (column panels; bit-identical for any count). Replicates run one
+  /// fit per rank and keep 1; a single `dmde fit` uses the cores of its node.
+  int threads = 1;
 
   /// Boost serialization; Eigen members need core/serialize.hpp included first (template body).
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar & start & max_iter & gconv & max_halvings & singular_tol & separation_eta;
+    ar & start & max_iter & gconv & max_halvings & singular_tol & separation_eta & coarse_crit & threads;
   }
 };
 

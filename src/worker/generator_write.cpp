@@ -1,8 +1,6 @@
 // Parallel writing of a generated table, and the truth report of a learning table.
 #include <nlohmann/json.hpp>
 
-#include <sched.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/cpus.hpp"
 #include "core/log.hpp"
 #include "worker/generator.hpp"
 #include "worker/partition.hpp"
@@ -54,18 +53,9 @@ struct Block {
 }  // namespace
 
 int generator_threads(const Comm& comm) {
-  // The CPUs this rank may run on (its mpirun/srun binding), shared with the ranks of the same host
-  // bound to the same CPUs (all of them under --bind-to none); capped to bound memory (one block
-  // buffer per thread). The writing thread mostly waits on the kernel, so it is not counted.
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  const int cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  const std::string key = std::string(host) + '\n' + std::string(reinterpret_cast<const char*>(&set), sizeof set);
-  const auto all = comm.allgather(key);
-  const auto sharing = std::max<std::ptrdiff_t>(1, std::count(all.begin(), all.end(), key));
-  return std::clamp(cpus / static_cast<int>(sharing), 1, 8);
+  // Capped to bound memory (one block buffer per thread). The writing thread mostly waits on the
+  // kernel, so it is not counted.
+  return std::clamp(cpus_per_rank(comm), 1, 8);
 }
 
 Generator write_generated(const Comm& comm, const GenerateSpec& spec) {

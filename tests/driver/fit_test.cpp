@@ -96,6 +96,18 @@ TEST(FitCommand, JsonMatchesGlmWithInteractions) {
                   a["percent_tied"].get<double>(), 100, 1e-9);
   EXPECT_NEAR(a["c"].get<double>(), 0.5 + a["somers_d"].get<double>() / 2, 1e-12);
   EXPECT_GT(a["c"].get<double>(), 0.6);
+  // Three threads on one rank: the same report to the bit (each X'VX entry is formed by one thread).
+  const std::string json3 = tmp("dmde_fit_test_threads.json");
+  ASSERT_EQ(run_dmde(1,
+                     "fit --table " + table +
+                         " --target y --effects 'x1 x2 c1 c2 x1*x2 x1*c1 c1*c2' --class 'c1 c2' --threads 3 --json " +
+                         json3,
+                     &text),
+            0)
+      << text;
+  const auto r3 = read_json(json3);
+  EXPECT_EQ(r3["parameters"], r["parameters"]);
+  EXPECT_EQ(r3["fit"], r["fit"]);
 }
 
 TEST(FitCommand, StepwiseStepsMatchR) {

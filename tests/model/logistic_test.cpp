@@ -116,6 +116,41 @@ TEST(Logistic, ConvergesWithFewIterationsAndRejectsBadInput) {
   EXPECT_THROW(fit_logistic(X, 2 * y, Eigen::VectorXd()), std::invalid_argument);
 }
 
+TEST(Logistic, ThreadsAndSinglePrecisionStepsLeaveTheFitUnchanged) {
+  // 130 columns: three column panels, so 2 and 3 threads really split the work; 5000 rows: three
+  // row blocks. Weighted, with a real signal so that the fit takes several Newton steps.
+  const Eigen::Index n = 5000, p = 130;
+  std::srand(7);
+  Eigen::MatrixXd X = Eigen::MatrixXd::Random(n, p);
+  X.col(0).setOnes();
+  Eigen::VectorXd y(n), w(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double eta = -1 + X(i, 1) + 0.5 * X(i, 2) - 0.8 * X(i, 3) + 0.4 * std::sin(11.0 * i);
+    y[i] = eta > 0;
+    w[i] = 0.5 + (i % 7) / 3.0;
+  }
+  LogisticOptions one, two, three, exact;
+  two.threads = 2;
+  three.threads = 3;
+  exact.coarse_crit = 0;  // double precision in every step
+  const LogisticFit f1 = fit_logistic(X, y, w, one), f2 = fit_logistic(X, y, w, two),
+                    f3 = fit_logistic(X, y, w, three), fd = fit_logistic(X, y, w, exact);
+  ASSERT_TRUE(f1.converged());
+  EXPECT_GE(f1.iterations, 3);
+  // Same bits whatever the thread count: each entry of X'VX is formed by one thread.
+  EXPECT_TRUE((f1.beta.array() == f2.beta.array()).all());
+  EXPECT_TRUE((f1.beta.array() == f3.beta.array()).all());
+  EXPECT_TRUE((f1.cov.array() == f3.cov.array()).all());
+  EXPECT_EQ(f1.neg2ll, f2.neg2ll);
+  // The single-precision early steps reach the optimum of the pure double fit.
+  ASSERT_TRUE(fd.converged());
+  EXPECT_LT(((f1.beta - fd.beta).array().abs() / fd.beta.array().abs().max(1e-3)).maxCoeff(), 1e-9);
+  EXPECT_LT(((f1.cov - fd.cov).array().abs() / fd.cov.array().abs().max(1e-8)).maxCoeff(), 1e-9);
+  // And the threaded cross-product is X' diag(w) X.
+  const Eigen::MatrixXd direct = X.transpose() * w.asDiagonal() * X;
+  EXPECT_LT((weighted_crossprod(X, w) - direct).cwiseAbs().maxCoeff(), 1e-9 * direct.cwiseAbs().maxCoeff());
+}
+
 TEST(Hypothesis, ChiSquareTailsAndGlobalTests) {
   EXPECT_NEAR(chisq_pvalue(3.841458820694124, 1), 0.05, 1e-12);
   EXPECT_NEAR(chisq_pvalue(5.991464547107979, 2), 0.05, 1e-12);
