@@ -1,12 +1,11 @@
 // Parallel writing of a generated table, and the truth report of a learning table.
 #include <nlohmann/json.hpp>
 
-
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 
