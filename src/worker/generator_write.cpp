@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -112,12 +113,18 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   std::exception_ptr failure;
   std::mutex mu;
   std::condition_variable cv;
+  // Idle time, for the debug log: generating threads waiting for a free slot, the writer waiting
+  // for the next block, and the writer's own time in write_rows.
+  using clock = std::chrono::steady_clock;
+  clock::duration gen_idle{}, write_idle{}, write_busy{};
   const auto work = [&] {
     for (;;) {
       std::unique_lock lock(mu);
       const std::int64_t k = claimed++;
       if (k >= n_blocks) return;
+      const auto t0 = clock::now();
       cv.wait(lock, [&] { return stop || k < written + slots; });
+      gen_idle += clock::now() - t0;
       if (stop) return;
       lock.unlock();
       auto& slot = buf[static_cast<std::size_t>(k % slots)];
@@ -148,14 +155,18 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   for (std::size_t t = 0; t < std::min<std::size_t>(threads, static_cast<std::size_t>(n_blocks)); ++t) pool.emplace_back(work);
   try {
     for (std::int64_t k = 0; k < n_blocks; ++k) {
+      const auto t0 = clock::now();
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stop || ready[static_cast<std::size_t>(k % slots)] == k; });
         if (failure) std::rethrow_exception(failure);
       }
+      const auto t1 = clock::now();
       const Block& cur = buf[static_cast<std::size_t>(k % slots)];
       w.write_rows(cur.begin, cur.id, cur.caf, cur.weight, cur.out,
                    Eigen::Map<const Eigen::MatrixXf>(cur.x.get(), cur.rows, static_cast<Eigen::Index>(cols.size())));
+      write_idle += t1 - t0;
+      write_busy += clock::now() - t1;
       std::lock_guard lock(mu);
       ++written;
       cv.notify_all();
@@ -165,6 +176,9 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
     throw;
   }
   finish();
+  const auto secs = [](clock::duration d) { return std::chrono::duration<double>(d).count(); };
+  spdlog::debug("generate: {} blocks; writer busy {:.2f} s, waiting for blocks {:.2f} s; generating threads waiting "
+                "for a free slot {:.2f} s (summed)", n_blocks, secs(write_busy), secs(write_idle), secs(gen_idle));
   w.commit();
   return gen;
 }
