@@ -128,13 +128,16 @@ void write_column(const h5::Dataset& d, const VarInfo& v, std::int64_t offset, c
   d.write(codes.data(), static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
 }
 
-/// Raw chunk write when the dataset has one (`rid` >= 0), else H5Dwrite.
+/// Direct chunk writes of the block-aligned pieces when the dataset has a raw writer (`rid` >= 0);
+/// H5Dwrite of the rest (all of it otherwise).
 template <class T>
 void put(ChunkWriter* raw, int rid, const h5::Dataset& d, const T* data, hsize_t off, hsize_t cnt) {
-  if (raw && rid >= 0) raw->write(rid, off, cnt, data);
-  else d.write(data, off, cnt);
+  if (!raw || rid < 0) {
+    d.write(data, off, cnt);
+    return;
+  }
+  for (const auto& [r0, r1] : raw->write(rid, off, cnt, data)) d.write(data + (r0 - off), r0, r1 - r0);
 }
-
 }  // namespace
 
 const std::vector<std::string>& standard_outcomes() {
@@ -265,7 +268,7 @@ TableWriter::TableWriter(const Comm& comm, const std::string& path, const TableS
   for (const auto& v : schema_.vars) vars_.push_back(vg.dataset(v.name));
   if (opt.direct_io && opt.deflate == 0) {
     // Every rank registers every dataset in the same order (chunk lookups are collective).
-    raw_ = std::make_unique<ChunkWriter>(out_.temp(), true);
+    raw_ = std::make_unique<ChunkWriter>(out_.temp());
     raw_ids_ = {raw_->add(*id_, 8), raw_->add(*caf_, 4), raw_->add(*weight_, 8)};
     for (const auto& d : outcomes_) raw_ids_.push_back(raw_->add(d, 8));
     for (std::size_t j = 0; j < vars_.size(); ++j)
@@ -301,12 +304,12 @@ void TableWriter::write_rows(std::int64_t offset, const std::vector<std::int64_t
       write_column(vars_[j], schema_.vars[j], offset, col, n);
     } else if (schema_.vars[j].kind == VarKind::Categorical) {
       to_codes(col, n, codes);
-      raw_->write(r, off, cnt, codes.data());
+      put(raw_.get(), r, vars_[j], codes.data(), off, cnt);
     } else if (numeric_float32_) {
-      raw_->write(r, off, cnt, col);
+      put(raw_.get(), r, vars_[j], col, off, cnt);
     } else {
       wide.assign(col, col + n);  // float to double is exact, as HDF5's conversion
-      raw_->write(r, off, cnt, wide.data());
+      put(raw_.get(), r, vars_[j], wide.data(), off, cnt);
     }
   }
 }
