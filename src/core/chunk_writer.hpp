@@ -21,6 +21,8 @@ class ChunkWriter {
  public:
   /// Alignment of O_DIRECT offsets, lengths and buffers (the usual logical block size or a multiple).
   static constexpr std::size_t kAlign = 4096;
+  /// Largest single write (adjacent chunks are merged up to this).
+  static constexpr std::size_t kMaxRequest = std::size_t{8} << 20;
 
   /// Opens `path`, an existing file (HDF5 created it, with File::create's `align` = kAlign), with
   /// O_DIRECT; see direct() for whether the file system accepted it.
@@ -52,6 +54,8 @@ class ChunkWriter {
   std::vector<Column> cols_;
   void* stage_ = nullptr;  ///< kAlign-aligned copy of one chunk (O_DIRECT needs aligned buffers)
   std::size_t stage_bytes_ = 0;
+  /// One O_DIRECT pwrite; false when not (fully) written. Throws on I/O errors other than EINVAL.
+  bool direct_write(const void* buf, std::size_t bytes, std::uint64_t at);
 };
 
 }  // namespace dmde

@@ -88,7 +88,13 @@ Generator write_generated(const Comm& comm, const GenerateSpec& spec) {
   // bits do not depend on which thread made a block.
   // Blocks follow the file's chunk grid (a rank's first block may be shorter): each column write
   // is then whole chunks, not two partial ones.
-  const auto block_end = [&](std::int64_t b) { return std::min(mine.end, (b / spec.chunk_rows + 1) * spec.chunk_rows); };
+  // Several chunks per block when they fit in ~128 MB of values: a column's chunks of one block
+  // are adjacent in the file and go to disk as one larger request.
+  const auto chunk_bytes = spec.chunk_rows * static_cast<std::int64_t>(std::max<std::size_t>(cols.size(), 1)) * 4;
+  const std::int64_t block_rows =
+      spec.chunk_rows * (spec.block_chunks > 0 ? spec.block_chunks
+                                               : std::clamp<std::int64_t>((std::int64_t{128} << 20) / chunk_bytes, 1, 4));
+  const auto block_end = [&](std::int64_t b) { return std::min(mine.end, (b / block_rows + 1) * block_rows); };
   const auto make = [&](std::int64_t b, Block& k) {
     k.begin = b;
     const std::int64_t e = block_end(b);

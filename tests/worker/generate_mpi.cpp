@@ -69,6 +69,7 @@ TEST(GenerateMpi, LearningTableIdenticalToSerial) {
   spec.vars = 150;
   spec.seed = 7;
   spec.chunk_rows = 256;  // several blocks per rank, one of them partial
+  spec.block_chunks = 1;
   spec.threads = 3;       // several blocks in flight, written in order
   worker::write_generated(comm, spec);
   comm.barrier();
@@ -103,12 +104,13 @@ TEST(GenerateMpi, PopulationSelectedColumnsIdenticalToSerial) {
 
 TEST(GenerateMpi, PopulationDirectIoIdenticalToSerial) {
   // Chunks of 2,048 rows are whole file-system blocks for every type (int16 4 KiB, float 8 KiB,
-  // int64 16 KiB), so most pieces go through O_DIRECT; the rank boundaries (4500, 3000/6001) and
-  // the edge chunk (809 rows) exercise the buffered pieces and the padded last write.
+  // int64 16 KiB), so most pieces go through O_DIRECT, blocks of 4 chunks as one request per
+  // column; the rank boundaries (inside chunks at 2 and 3 ranks) and the edge chunk (1089 rows) exercise the
+  // pieces left to H5Dwrite and the padded last write.
   Comm comm;
   worker::GenerateSpec spec;
   spec.learning = false;
-  spec.rows = 9001;
+  spec.rows = 40001;
   spec.vars = 100;
   spec.seed = 11;
   spec.chunk_rows = 2048;
