@@ -1,6 +1,8 @@
 // Parallel writing of a generated table, and the truth report of a learning table.
 #include <nlohmann/json.hpp>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -41,9 +43,15 @@ struct Block {
   Eigen::MatrixXd out;
   float* reserve(std::size_t n) {
     if (n > x_capacity) {
-      const std::size_t bytes = (n * sizeof(float) + 4095) / 4096 * 4096;
-      x.reset(static_cast<float*>(std::aligned_alloc(4096, bytes)));
+      // 2 MiB-aligned and advised for huge pages: fewer first-touch faults, cheaper pinning of the
+      // buffer by each O_DIRECT write.
+      constexpr std::size_t kHuge = std::size_t{2} << 20;
+      const std::size_t bytes = (n * sizeof(float) + kHuge - 1) / kHuge * kHuge;
+      x.reset(static_cast<float*>(std::aligned_alloc(kHuge, bytes)));
       if (!x) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+      madvise(x.get(), bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
       x_capacity = n;
     }
     return x.get();
