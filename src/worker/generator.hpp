@@ -3,7 +3,8 @@
 //
 // Every value is a pure function of (seed, domain, row index, variable): the row kernel draws
 // with Random123 Philox4x32, counter = (row, stream), key = (seed, domain), so any split of the
-// rows over ranks or blocks gives bit-identical output. Each dossier has latent factors
+// rows over ranks or blocks gives bit-identical output (variables 2k and 2k+1 share one call: see
+// generator_columns.cpp). Each dossier has latent factors
 // (precarity, instability, family complexity, digital use, ...) that drive many variables;
 // the same quantity over windows 0/3/6/12/18 months shares a block latent (strongly correlated);
 // amounts are log-normal, counts skewed, categories have rare levels; spouse variables are
