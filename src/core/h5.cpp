@@ -341,11 +341,31 @@ void Dataset::io(bool write, hid_t mem_type, void* data, hsize_t offset, hsize_t
   check(rc, write ? "write rows" : "read rows", path_);
 }
 
+std::vector<haddr_t> Dataset::chunk_addresses(hsize_t& chunk_rows) const {
+  std::vector<haddr_t> out;
+  chunk_rows = 0;
+  Id dcpl(H5Dget_create_plist(id()), H5Pclose, path_);
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED || H5Pget_nfilters(dcpl.get()) != 0) return out;
+  const auto d = dims();
+  hsize_t chunk[2] = {0, 0};
+  if (d.size() != 1 || H5Pget_chunk(dcpl.get(), 1, chunk) != 1 || chunk[0] == 0) return out;
+  chunk_rows = chunk[0];
+  for (hsize_t r = 0; r < d[0]; r += chunk_rows) {
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    check(H5Dget_chunk_info_by_coord(id(), &r, &mask, &addr, &size), "locate chunk", path_);
+    out.push_back(addr);
+  }
+  return out;
+}
+
 // ---- files -------------------------------------------------------------------------------
 
-File File::create(const std::string& path, const Comm* comm) {
+File File::create(const std::string& path, const Comm* comm, hsize_t align) {
   silence_library_errors();
   auto fapl = make_fapl(comm, path);
+  if (align > 0) check(H5Pset_alignment(fapl.get(), align, align), "set alignment", path);
   Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path);
   H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());

@@ -126,6 +126,11 @@ class Dataset : public Object {
   void read(T* data, hsize_t offset, hsize_t count, Xfer xfer = Xfer::Independent) const {
     io(false, native<T>(), data, offset, count, xfer);
   }
+  /// File addresses of the chunks of an unfiltered 1-D chunked dataset, in row order (HADDR_UNDEF
+  /// where not allocated), with its chunk length in rows; empty for any other layout. For writers
+  /// that put raw bytes at those addresses themselves (TableWriter's direct I/O). Collective in a
+  /// parallel file (metadata reads are collective there).
+  std::vector<haddr_t> chunk_addresses(hsize_t& chunk_rows) const;
   template <class T>
   std::vector<T> read_all() const {
     auto d = dims();
@@ -151,7 +156,9 @@ Dataset Group::write_vector(const std::string& name, const std::vector<T>& value
 /// over MPI-IO (then creating groups/datasets and attributes are collective calls).
 class File : public Group {
  public:
-  static File create(const std::string& path, const Comm* comm = nullptr);
+  /// `align` > 0: every allocation of at least `align` bytes starts at a multiple of `align` (chunks
+  /// on file-system block boundaries, for direct I/O).
+  static File create(const std::string& path, const Comm* comm = nullptr, hsize_t align = 0);
   static File open(const std::string& path, bool writable = false, const Comm* comm = nullptr);
   void flush() const;
   /// Closes now (before a rename); the object is unusable afterwards.

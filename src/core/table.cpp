@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "core/chunk_writer.hpp"
 #include "core/error.hpp"
 
 namespace dmde {
@@ -108,18 +109,35 @@ void read_column(const h5::Group& vg, const VarInfo& v, std::int64_t offset, std
   }
 }
 
+/// Categorical level codes as stored (int16, -1 = missing).
+template <class T>
+void to_codes(const T* col, std::int64_t count, std::vector<std::int16_t>& codes) {
+  codes.resize(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i)
+    codes[static_cast<std::size_t>(i)] = std::isnan(col[i]) ? std::int16_t{-1} : static_cast<std::int16_t>(col[i]);
+}
+
 template <class T>
 void write_column(const h5::Dataset& d, const VarInfo& v, std::int64_t offset, const T* col, std::int64_t count) {
   if (v.kind == VarKind::Numeric) {
     d.write(col, static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
     return;
   }
-  std::vector<std::int16_t> codes(static_cast<std::size_t>(count));
-  for (std::int64_t i = 0; i < count; ++i)
-    codes[static_cast<std::size_t>(i)] = std::isnan(col[i]) ? std::int16_t{-1} : static_cast<std::int16_t>(col[i]);
+  std::vector<std::int16_t> codes;
+  to_codes(col, count, codes);
   d.write(codes.data(), static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
 }
 
+/// Direct chunk writes of the block-aligned pieces when the dataset has a raw writer (`rid` >= 0);
+/// H5Dwrite of the rest (all of it otherwise).
+template <class T>
+void put(ChunkWriter* raw, int rid, const h5::Dataset& d, const T* data, hsize_t off, hsize_t cnt) {
+  if (!raw || rid < 0) {
+    d.write(data, off, cnt);
+    return;
+  }
+  for (const auto& [r0, r1] : raw->write(rid, off, cnt, data)) d.write(data + (r0 - off), r0, r1 - r0);
+}
 }  // namespace
 
 const std::vector<std::string>& standard_outcomes() {
@@ -238,8 +256,8 @@ void write_table(const std::string& path, const Table& t, const WriteOptions& op
 // ---- parallel writer -----------------------------------------------------------------------
 
 TableWriter::TableWriter(const Comm& comm, const std::string& path, const TableSchema& schema, const WriteOptions& opt)
-    : comm_(comm), schema_(schema), out_(path, &comm) {
-  file_ = std::make_unique<h5::File>(h5::File::create(out_.temp(), &comm_));
+    : comm_(comm), schema_(schema), out_(path, &comm), numeric_float32_(opt.numeric_float32) {
+  file_ = std::make_unique<h5::File>(h5::File::create(out_.temp(), &comm_, opt.direct_io ? ChunkWriter::kAlign : 0));
   create_layout(*file_, schema_, opt, comm_.is_root());
   id_ = std::make_unique<h5::Dataset>(file_->dataset("id"));
   caf_ = std::make_unique<h5::Dataset>(file_->dataset("caf"));
@@ -248,6 +266,14 @@ TableWriter::TableWriter(const Comm& comm, const std::string& path, const TableS
   for (const auto& o : schema_.outcomes) outcomes_.push_back(og.dataset(o));
   auto vg = file_->group("variables");
   for (const auto& v : schema_.vars) vars_.push_back(vg.dataset(v.name));
+  if (opt.direct_io && opt.deflate == 0) {
+    // Every rank registers every dataset in the same order (chunk lookups are collective).
+    raw_ = std::make_unique<ChunkWriter>(out_.temp());
+    raw_ids_ = {raw_->add(*id_, 8), raw_->add(*caf_, 4), raw_->add(*weight_, 8)};
+    for (const auto& d : outcomes_) raw_ids_.push_back(raw_->add(d, 8));
+    for (std::size_t j = 0; j < vars_.size(); ++j)
+      raw_ids_.push_back(raw_->add(vars_[j], schema_.vars[j].kind == VarKind::Categorical ? 2 : numeric_float32_ ? 4 : 8));
+  }
 }
 
 TableWriter::~TableWriter() = default;  // out_ removes the partial file unless committed
@@ -261,20 +287,35 @@ void TableWriter::write_rows(std::int64_t offset, const std::vector<std::int64_t
       (!outcomes_.empty() && (outcomes.rows() != n || outcomes.cols() != static_cast<Eigen::Index>(outcomes_.size()))))
     throw Error("TableWriter::write_rows: block shape does not match the schema");
   const auto off = static_cast<hsize_t>(offset), cnt = static_cast<hsize_t>(n);
-  id_->write(id.data(), off, cnt);
-  caf_->write(caf.data(), off, cnt);
-  weight_->write(weight.data(), off, cnt);
+  const auto rid = [&](std::size_t k) { return raw_ ? raw_ids_[k] : -1; };
+  put(raw_.get(), rid(0), *id_, id.data(), off, cnt);
+  put(raw_.get(), rid(1), *caf_, caf.data(), off, cnt);
+  put(raw_.get(), rid(2), *weight_, weight.data(), off, cnt);
   for (std::size_t k = 0; k < outcomes_.size(); ++k) {
     Eigen::VectorXd c = outcomes.col(static_cast<Eigen::Index>(k));
-    outcomes_[k].write(c.data(), off, cnt);
+    put(raw_.get(), rid(3 + k), outcomes_[k], c.data(), off, cnt);
   }
+  std::vector<std::int16_t> codes;
+  std::vector<double> wide;
   for (std::size_t j = 0; j < vars_.size(); ++j) {
     const float* col = X.col(static_cast<Eigen::Index>(j)).data();
-    write_column(vars_[j], schema_.vars[j], offset, col, n);
+    const int r = rid(3 + outcomes_.size() + j);
+    if (r < 0) {
+      write_column(vars_[j], schema_.vars[j], offset, col, n);
+    } else if (schema_.vars[j].kind == VarKind::Categorical) {
+      to_codes(col, n, codes);
+      put(raw_.get(), r, vars_[j], codes.data(), off, cnt);
+    } else if (numeric_float32_) {
+      put(raw_.get(), r, vars_[j], col, off, cnt);
+    } else {
+      wide.assign(col, col + n);  // float to double is exact, as HDF5's conversion
+      put(raw_.get(), r, vars_[j], wide.data(), off, cnt);
+    }
   }
 }
 
 void TableWriter::commit() {
+  if (raw_) raw_->close();
   vars_.clear();
   outcomes_.clear();
   id_.reset();

@@ -84,6 +84,10 @@ struct WriteOptions {
   bool numeric_float32 = false;  ///< store numeric variables as float32 (populations) instead of float64
   hsize_t chunk_rows = 65536;    ///< rows per chunk (0 = contiguous)
   int deflate = 0;               ///< gzip level 0-9 (0 = off: scoring reads at disk speed)
+  /// TableWriter: write the rows' bytes at the chunks' file addresses through O_DIRECT (no page
+  /// cache; see core/chunk_writer.hpp) instead of H5Dwrite. Needs chunks without deflate; any
+  /// dataset or piece that does not fit falls back to the ordinary path. Same file, same bytes.
+  bool direct_io = false;
 };
 
 /// Reads a whole table (serial). `only_vars` non-empty: just those variables, in that order.
@@ -96,6 +100,8 @@ TableSchema read_schema(const std::string& path);
 
 /// Parallel writer: every rank of `comm` creates the file together, then writes its own row
 /// blocks (any number of calls, independent I/O), then commit() renames it into place.
+class ChunkWriter;
+
 class TableWriter {
  public:
   TableWriter(const Comm& comm, const std::string& path, const TableSchema& schema, const WriteOptions& opt);
@@ -115,6 +121,9 @@ class TableWriter {
   std::unique_ptr<h5::File> file_;
   std::vector<h5::Dataset> vars_, outcomes_;
   std::unique_ptr<h5::Dataset> id_, caf_, weight_;
+  bool numeric_float32_ = false;
+  std::unique_ptr<ChunkWriter> raw_;  ///< direct_io: raw chunk writer
+  std::vector<int> raw_ids_;          ///< its index of id, caf, weight, outcomes..., variables... (-1: HDF5 path)
 };
 
 /// Streaming reader (serial, or parallel when given a communicator: all ranks open it together).

@@ -28,8 +28,9 @@ struct GenerateParams {
   std::uint64_t seed = 20190201;   ///< generator seed
   std::string truth;               ///< learning: truth JSON (default <output>.truth.json)
   std::string select;              ///< population: file of variable names (one a line): only those columns
-  std::int64_t chunk_rows = 65536; ///< rows generated and written per block (bounds memory per rank)
+  std::int64_t chunk_rows = 65536; ///< rows per file chunk; blocks of 1-4 chunks are generated at a time (bounds memory per rank)
   int threads = 0;                 ///< generating threads per rank (0: the rank's CPUs shared by the ranks on them)
+  bool direct_io = true;           ///< write the data with O_DIRECT, bypassing the page cache (see core/chunk_writer.hpp)
   std::vector<std::string> selected;  ///< filled by validate() from `select`
 
   void validate() {
@@ -76,14 +77,14 @@ struct GenerateParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & learning & output & rows & vars & seed & truth & select & chunk_rows & threads & selected;
+    ar & learning & output & rows & vars & seed & truth & select & chunk_rows & threads & direct_io & selected;
   }
 };
 
 int run_generate(Comm& comm, GenerateParams& p) {
   share_params(comm, p);
   const auto t0 = std::chrono::steady_clock::now();
-  worker::GenerateSpec spec{p.learning, p.output, p.rows, p.vars, p.seed, p.selected, p.chunk_rows, p.threads};
+  worker::GenerateSpec spec{p.learning, p.output, p.rows, p.vars, p.seed, p.selected, p.chunk_rows, p.threads, p.direct_io};
   const auto gen = worker::write_generated(comm, spec);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto cols = p.selected.empty() ? static_cast<std::size_t>(p.vars) : p.selected.size();
@@ -112,9 +113,12 @@ void common_options(CLI::App* sub, GenerateParams& p) {
   sub->add_option("--rows", p.rows, "Number of dossiers")->capture_default_str();
   sub->add_option("--vars", p.vars, "Number of variables (prefix of the 4,360-variable catalogue)")->capture_default_str();
   sub->add_option("--seed", p.seed, "Generator seed")->capture_default_str();
-  sub->add_option("--chunk-rows", p.chunk_rows, "Rows generated and written per block")->capture_default_str();
+  sub->add_option("--chunk-rows", p.chunk_rows, "Rows per file chunk (blocks of up to 4 chunks, 128 MB, are generated at a time)")
+      ->capture_default_str();
   sub->add_option("--threads", p.threads, "Generating threads per rank beside the writing one (0: automatic)")
       ->capture_default_str();
+  sub->add_flag("--direct-io,!--no-direct-io", p.direct_io,
+                "Write the data with O_DIRECT, bypassing the page cache (default on; off: ordinary buffered writes)");
 }
 
 }  // namespace

@@ -108,11 +108,56 @@ void normal_pairs_from(const std::uint32_t* a, const std::uint32_t* b, std::size
 struct RowCtx {
   std::int64_t begin = 0;
   std::vector<int> caf, commune;
-  std::vector<double> f[kFactors];
-  std::vector<float> ff[kFactors];  ///< the factors rounded to float (what the float kernel reads)
+  std::vector<float> ff[kFactors];  ///< the latent factors, rounded to float (what the float kernel reads)
   std::vector<signed char> hh, nb_enf, nb_enf19, act_enf, act_resp, act_conj, statut, sep, tutelle, controlled;
   std::vector<signed char> rec[R_COUNT];
   std::size_t size() const { return caf.size(); }
 };
+
+/// Communes of a Caf (index into caf_catalogue()).
+int communes(std::size_t caf);
+
+// Caf / commune latents: independent of the domain, so learning and population share them.
+inline double caf_latent(const Draw& local, int caf) { return normal(local(static_cast<std::uint64_t>(caf), kStreamLocal)[0],
+                                                              local(static_cast<std::uint64_t>(caf), kStreamLocal)[1]); }
+inline double commune_latent(const Draw& local, int caf, int com) {
+  const auto r = local(static_cast<std::uint64_t>(caf), kStreamLocal + 1, static_cast<std::uint32_t>(com));
+  return normal(r[0], r[1]);
+}
+
+/// Caf and commune latents of the Caf met in a block of rows, drawn once per Caf (not per row).
+class LocalLatents {
+ public:
+  explicit LocalLatents(std::uint64_t seed) : local_(seed, 0xCAFu) {}
+  const Draw& draw() const { return local_; }
+  double caf(int c) { return get(c).caf; }
+  double commune(int c, int com) { return get(c).com[static_cast<std::size_t>(com)]; }
+
+ private:
+  struct Entry {
+    int c = -1;
+    double caf = 0;
+    std::vector<double> com;
+  };
+  Draw local_;
+  std::vector<Entry> cache_;
+  const Entry& get(int c) {
+    if (!cache_.empty() && cache_.back().c == c) return cache_.back();  // rows are ordered by Caf
+    for (const auto& e : cache_)
+      if (e.c == c) return e;
+    Entry e;
+    e.c = c;
+    e.caf = caf_latent(local_, c);
+    e.com.resize(static_cast<std::size_t>(communes(static_cast<std::size_t>(c))));
+    for (std::size_t k = 0; k < e.com.size(); ++k) e.com[k] = commune_latent(local_, c, static_cast<int>(k));
+    cache_.push_back(std::move(e));
+    return cache_.back();
+  }
+};
+
+
+/// Household context of rows [begin, end) into `x` (resized; reused between blocks).
+void make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
+              const std::vector<std::int64_t>& caf_start, LocalLatents& L, RowCtx& x);
 
 }  // namespace dmde::worker::detail

@@ -12,6 +12,8 @@ namespace dmde::worker {
 
 using namespace detail;
 
+int detail::communes(std::size_t caf) { return 20 + static_cast<int>(caf_catalogue()[caf].size / 5000); }
+
 namespace {
 
 /// Largest-remainder allocation of `n` rows over the Caf in proportion to their sizes.
@@ -33,47 +35,7 @@ std::vector<std::int64_t> allocate(std::int64_t n) {
   return out;
 }
 
-int communes(std::size_t caf) { return 20 + static_cast<int>(caf_catalogue()[caf].size / 5000); }
-
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-// Caf / commune latents: independent of the domain, so learning and population share them.
-double caf_latent(const Draw& local, int caf) { return normal(local(static_cast<std::uint64_t>(caf), kStreamLocal)[0],
-                                                              local(static_cast<std::uint64_t>(caf), kStreamLocal)[1]); }
-double commune_latent(const Draw& local, int caf, int com) {
-  const auto r = local(static_cast<std::uint64_t>(caf), kStreamLocal + 1, static_cast<std::uint32_t>(com));
-  return normal(r[0], r[1]);
-}
-
-/// Caf and commune latents of the Caf met in a block of rows, drawn once per Caf (not per row).
-class LocalLatents {
- public:
-  explicit LocalLatents(std::uint64_t seed) : local_(seed, 0xCAFu) {}
-  const Draw& draw() const { return local_; }
-  double caf(int c) { return get(c).caf; }
-  double commune(int c, int com) { return get(c).com[static_cast<std::size_t>(com)]; }
-
- private:
-  struct Entry {
-    int c = -1;
-    double caf = 0;
-    std::vector<double> com;
-  };
-  Draw local_;
-  std::vector<Entry> cache_;
-  const Entry& get(int c) {
-    if (!cache_.empty() && cache_.back().c == c) return cache_.back();  // rows are ordered by Caf
-    for (const auto& e : cache_)
-      if (e.c == c) return e;
-    Entry e;
-    e.c = c;
-    e.caf = caf_latent(local_, c);
-    e.com.resize(static_cast<std::size_t>(communes(static_cast<std::size_t>(c))));
-    for (std::size_t k = 0; k < e.com.size(); ++k) e.com[k] = commune_latent(local_, c, static_cast<int>(k));
-    cache_.push_back(std::move(e));
-    return cache_.back();
-  }
-};
 
 }  // namespace
 
@@ -114,16 +76,13 @@ void Generator::fill_keys(std::int64_t begin, std::int64_t end, std::vector<std:
   }
 }
 
-namespace {
-
-RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
-                const std::vector<std::int64_t>& caf_start, LocalLatents& L) {
-  RowCtx x;
+/// Fills `x` (reused between blocks: resizing keeps its memory, so no fresh pages per block).
+void detail::make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int64_t end,
+              const std::vector<std::int64_t>& caf_start, LocalLatents& L, RowCtx& x) {
   const auto n = static_cast<std::size_t>(end - begin);
   x.begin = begin;
   x.caf.resize(n);
   x.commune.resize(n);
-  for (auto& v : x.f) v.resize(n);
   for (auto& v : x.ff) v.resize(n);
   for (auto* v : {&x.hh, &x.nb_enf, &x.nb_enf19, &x.act_enf, &x.act_resp, &x.act_conj, &x.statut, &x.sep, &x.tutelle,
                   &x.controlled})
@@ -183,10 +142,7 @@ RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int6
       f[F_HOUSING] = 0.3 * f[F_INSTAB] + 0.95 * z[5];
       f[F_AGE] = z[6];
       f[F_CONTACT] = 0.3 * prec + 0.95 * z[7];
-      for (int k = 0; k < kFactors; ++k) {
-        x.f[k][i] = f[k];
-        x.ff[k][i] = static_cast<float>(f[k]);
-      }
+      for (int k = 0; k < kFactors; ++k) x.ff[k][i] = static_cast<float>(f[k]);
       const double n0 = zn(8), n1 = zn(9), n2 = zn(10), n3 = zn(11);
       // Household type: children from family complexity; single parents more precarious.
       const bool kids = f[F_FAMILY] > -0.202;
@@ -235,155 +191,6 @@ RowCtx make_ctx(std::uint64_t seed, Domain domain, std::int64_t begin, std::int6
       x.sep[i] = u01(r7[1]) < sigmoid(-3.0 + 0.6 * f[F_INSTAB] + (hh == 1 ? 1.2 : 0.0));
       x.tutelle[i] = u01(r7[2]) < 0.012 + (x.rec[R_AAH][i] ? 0.03 : 0.0);
       x.controlled[i] = u01(r7[3]) < 0.6;
-    }
-  }
-  return x;
-}
-
-float special(int id, const RowCtx& x, std::size_t i) {
-  const bool works = x.act_resp[i] == 0 || x.act_resp[i] == 3 || x.act_resp[i] == 6;
-  switch (id) {
-    case S_TYPE_MENAGE: return x.hh[i];
-    case S_ISOLE_PARENT: return x.hh[i] == 1;
-    case S_NB_ENF: return x.nb_enf[i];
-    case S_NB_ENF19: return x.nb_enf19[i];
-    case S_ACT_ENF: return x.act_enf[i];
-    case S_SEP_RECENTE: return x.sep[i];
-    case S_TUTELLE: return x.tutelle[i];
-    case S_ACT_RESP: return x.act_resp[i];
-    case S_ACT_CONJ: return x.act_conj[i] < 0 ? std::numeric_limits<float>::quiet_NaN() : x.act_conj[i];
-    case S_CHOMEUR: return x.act_resp[i] == 1;
-    case S_AAH_ACT: return x.rec[R_AAH][i] && works;
-    case S_REGIME_TRIM: return x.rec[R_RSA][i] || x.rec[R_PPA][i];
-    case S_STATUT_OCC: return x.statut[i];
-    default: throw std::logic_error("generator: unknown special variable");
-  }
-}
-
-}  // namespace
-
-void Generator::fill(std::int64_t begin, std::int64_t end, const std::vector<int>& cols, Eigen::MatrixXf& X) const {
-  if (begin < 0 || end > n_rows_ || begin > end) throw std::invalid_argument("Generator::fill: bad row range");
-  const auto n = static_cast<std::size_t>(end - begin);
-  X.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(cols.size()));
-  LocalLatents L(seed_);
-  const RowCtx x = make_ctx(seed_, domain_, begin, end, caf_start_, L);
-  const Draw d(seed_, static_cast<std::uint32_t>(domain_));
-  constexpr float nan = std::numeric_limits<float>::quiet_NaN();
-  // Block latents are shared by the windows of a quantity: drawn once per block of rows.
-  std::vector<std::pair<int, std::vector<float>>> blocks;
-  auto block_latent = [&](int id) -> const std::vector<float>& {
-    for (const auto& [b, v] : blocks)
-      if (b == id) return v;
-    std::vector<float> v(n);
-    Words bw;
-    philox_rows(d.key, static_cast<std::uint64_t>(begin), n, kStreamBlock + static_cast<std::uint32_t>(id), 0, bw);
-    normals_from(bw, v.data());
-    blocks.emplace_back(id, std::move(v));
-    return blocks.back().second;
-  };
-  // Each column is made tile by tile so its Philox words and latents stay in L1 between passes.
-  constexpr std::size_t T = 1024;
-  std::vector<float> zbuf(T), lv;
-  std::vector<std::uint32_t> wbuf(4 * T);
-  for (std::size_t j = 0; j < cols.size(); ++j) {
-    const GenVar& g = cat_.at(static_cast<std::size_t>(cols[j]));
-    float* col = X.col(static_cast<Eigen::Index>(j)).data();
-    if (g.dist == Dist::Special) {
-      for (std::size_t i = 0; i < n; ++i) col[i] = special(g.special, x, i);
-      continue;
-    }
-    double l2 = 0;
-    for (float l : g.load) l2 += static_cast<double>(l) * l;
-    const auto resid = static_cast<float>(std::sqrt(std::max(0.0, 1.0 - l2)));
-    const float sr = std::sqrt(g.rho), se = std::sqrt(1.0f - g.rho);
-    const std::vector<float>* bl = g.block >= 0 ? &block_latent(g.block) : nullptr;
-    const auto t_miss = static_cast<std::uint32_t>(std::min(4294967295.0, static_cast<double>(g.p_miss) * 4294967296.0));
-    int lc = -1;  // Caf whose local values are in lv
-    for (std::size_t t0 = 0; t0 < n; t0 += T) {
-      const std::size_t m = std::min(T, n - t0);
-      float* __restrict z = zbuf.data();
-      float* __restrict out = col + t0;
-      std::uint32_t* w0 = wbuf.data();
-      const std::uint32_t* u2 = w0 + 2 * T;
-      const std::uint32_t* u3 = w0 + 3 * T;
-      // Pass 1: the latent z of every row (factors + own noise + block latent, or local context).
-      philox_block(d.key, static_cast<std::uint64_t>(begin) + t0, m, g.stream, 0, w0, w0 + T, w0 + 2 * T, w0 + 3 * T);
-      normals_from(w0, w0 + T, m, z);
-      if (bl) {
-        const float* b = bl->data() + t0;
-        for (std::size_t i = 0; i < m; ++i) z[i] = resid * (sr * b[i] + se * z[i]);
-      } else {
-        for (std::size_t i = 0; i < m; ++i) z[i] *= resid;
-      }
-      for (int k = 0; k < kFactors; ++k) {
-        const float l = g.load[static_cast<std::size_t>(k)];
-        if (l == 0.0f) continue;
-        const float* fk = x.ff[k].data() + t0;
-        for (std::size_t i = 0; i < m; ++i) z[i] += l * fk[i];
-      }
-      if (g.local) {
-        // Constant per Caf (or commune): drawn from the Caf/commune, not the row, once per Caf.
-        for (std::size_t i = 0; i < m; ++i) {
-          const int c = x.caf[t0 + i];
-          if (c != lc) {
-            lc = c;
-            lv.resize(g.local == 2 ? static_cast<std::size_t>(communes(static_cast<std::size_t>(c))) : 1);
-            for (std::size_t com = 0; com < lv.size(); ++com) {
-              const auto rl = L.draw()(static_cast<std::uint64_t>(c), kStreamLocal + 2 + g.stream,
-                                       static_cast<std::uint32_t>(com));
-              const double e = normal(rl[0], rl[1]);
-              lv[com] = static_cast<float>(g.local == 1 ? 0.8 * L.caf(c) + 0.6 * e
-                                                        : 0.55 * L.caf(c) + 0.55 * L.commune(c, static_cast<int>(com)) + 0.63 * e);
-            }
-          }
-          z[i] = lv[g.local == 2 ? static_cast<std::size_t>(x.commune[t0 + i]) : 0];
-        }
-      }
-      // Pass 2: the transform (cheap, branch-light loops the compiler can vectorise).
-      switch (g.dist) {
-        case Dist::Normal:
-          for (std::size_t i = 0; i < m; ++i) out[i] = std::max(g.lo, std::round(10.0f * (g.a + g.b * z[i])) / 10.0f);
-          break;
-        case Dist::LogNormal:
-          for (std::size_t i = 0; i < m; ++i)
-            out[i] = z[i] < g.zero_cut ? 0.0f : std::round(100.0f * fast_exp(g.a + g.b * z[i])) / 100.0f;
-          break;
-        case Dist::Count:
-          for (std::size_t i = 0; i < m; ++i)
-            out[i] = z[i] < g.zero_cut ? 0.0f : std::floor(fast_exp(g.a + g.b * z[i]) + u01f(u3[i]));
-          break;
-        case Dist::Binary:
-          for (std::size_t i = 0; i < m; ++i) out[i] = z[i] > g.a ? 1.0f : 0.0f;
-          break;
-        case Dist::Category:
-          for (std::size_t i = 0; i < m; ++i)
-            out[i] = static_cast<float>(std::upper_bound(g.cuts.begin(), g.cuts.end(), z[i]) - g.cuts.begin());
-          break;
-        case Dist::Uniform:
-          for (std::size_t i = 0; i < m; ++i) out[i] = u01f(u3[i]);
-          break;
-        default: break;
-      }
-      if (g.receipt >= 0) {
-        const signed char* rec = x.rec[g.receipt].data() + t0;
-        for (std::size_t i = 0; i < m; ++i) out[i] = rec[i] ? out[i] : 0.0f;
-      }
-      // Missingness: random (threshold on a 32-bit word), then structural.
-      if (g.p_miss > 0)
-        for (std::size_t i = 0; i < m; ++i) out[i] = u2[i] < t_miss ? nan : out[i];
-      for (std::size_t i = 0; i < m && g.requires_; ++i) {
-        const std::size_t r = t0 + i;
-        bool miss = false;
-        switch (g.requires_) {
-          case 1: miss = x.hh[r] < 2; break;
-          case 2: miss = x.nb_enf[r] == 0; break;
-          case 3: miss = !(x.statut[r] == 0 || x.statut[r] == 1 || x.statut[r] == 4); break;
-          case 4: miss = !x.controlled[r]; break;
-          default: break;
-        }
-        if (miss) out[i] = nan;
-      }
     }
   }
 }

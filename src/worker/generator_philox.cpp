@@ -3,7 +3,7 @@
 // Bit-identical to r123::Philox4x32 (checked in tests), and IEEE float only (no fast-math), so
 // the vector body and the scalar tail of a loop give the same bits whatever the block split.
 #include <bit>
-#ifdef __AVX2__
+#if defined(__AVX2__) || defined(__x86_64__)
 #include <immintrin.h>
 #endif
 #include <cmath>
@@ -52,15 +52,86 @@ void philox_scalar(const Philox::key_type& key, std::uint64_t row0, std::size_t 
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same rounds with AVX-512VL on 256-bit registers: vpermt2d gathers the high and the low
+// halves of the products in one instruction each (instead of shift + blend) and vpternlogd does
+// the three-way XOR, a third fewer instructions per round. Integer only: the same bits.
+#define DMDE_AVX512VL [[gnu::target("avx512f,avx512vl"), gnu::always_inline]] inline
+
+template <int G>
+DMDE_AVX512VL void philox_step_512vl(const Philox::key_type& key, std::uint32_t lo_row, std::uint32_t hi_row,
+                                      std::uint32_t stream, std::uint32_t extra, std::size_t at, std::uint32_t* c0,
+                                      std::uint32_t* c1, std::uint32_t* c2, std::uint32_t* c3) {
+  const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
+  const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
+  const __m256i ihi = _mm256_setr_epi32(1, 9, 3, 11, 5, 13, 7, 15), ilo = _mm256_setr_epi32(0, 8, 2, 10, 4, 12, 6, 14);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i x0[G], x1[G], x2[G], x3[G];
+  for (int g = 0; g < G; ++g) {
+    x0[g] = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(lo_row + static_cast<std::uint32_t>(at + 8 * g))), lane);
+    x1[g] = _mm256_set1_epi32(static_cast<int>(hi_row));
+    x2[g] = _mm256_set1_epi32(static_cast<int>(stream));
+    x3[g] = _mm256_set1_epi32(static_cast<int>(extra));
+  }
+  std::uint32_t k0 = key[0], k1 = key[1];
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) {
+      k0 += 0x9E3779B9u;
+      k1 += 0xBB67AE85u;
+    }
+    const __m256i K0 = _mm256_set1_epi32(static_cast<int>(k0)), K1 = _mm256_set1_epi32(static_cast<int>(k1));
+    for (int g = 0; g < G; ++g) {
+      const __m256i pe0 = _mm256_mul_epu32(x0[g], m0), po0 = _mm256_mul_epu32(_mm256_srli_epi64(x0[g], 32), m0);
+      const __m256i pe1 = _mm256_mul_epu32(x2[g], m1), po1 = _mm256_mul_epu32(_mm256_srli_epi64(x2[g], 32), m1);
+      x0[g] = _mm256_ternarylogic_epi32(_mm256_permutex2var_epi32(pe1, ihi, po1), x1[g], K0, 0x96);
+      x1[g] = _mm256_permutex2var_epi32(pe1, ilo, po1);
+      x2[g] = _mm256_ternarylogic_epi32(_mm256_permutex2var_epi32(pe0, ihi, po0), x3[g], K1, 0x96);
+      x3[g] = _mm256_permutex2var_epi32(pe0, ilo, po0);
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    const std::size_t o = at + 8 * static_cast<std::size_t>(g);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c0 + o), x0[g]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c1 + o), x1[g]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c2 + o), x2[g]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c3 + o), x3[g]);
+  }
+}
+
+/// Counters [0, returned) of philox_block with AVX-512VL (a multiple of 8).
+[[gnu::target("avx512f,avx512vl")]] std::size_t philox_512vl(const Philox::key_type& key, std::uint64_t row0,
+                                                             std::size_t n, std::uint32_t stream, std::uint32_t extra,
+                                                             std::uint32_t* c0, std::uint32_t* c1, std::uint32_t* c2,
+                                                             std::uint32_t* c3) {
+  const auto lo = static_cast<std::uint32_t>(row0), hi = static_cast<std::uint32_t>(row0 >> 32);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) philox_step_512vl<2>(key, lo, hi, stream, extra, i, c0, c1, c2, c3);
+  for (; i + 8 <= n; i += 8) philox_step_512vl<1>(key, lo, hi, stream, extra, i, c0, c1, c2, c3);
+  return i;
+}
+
+bool has_avx512vl() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  return yes;
+}
+#endif
+
 }  // namespace
 
 void philox_block(const Philox::key_type& key, std::uint64_t row0, std::size_t n, std::uint32_t stream,
                   std::uint32_t extra, std::uint32_t* c0, std::uint32_t* c1, std::uint32_t* c2, std::uint32_t* c3) {
   std::size_t i = 0;
+  const bool one_high_word = static_cast<std::uint64_t>(static_cast<std::uint32_t>(row0)) + n <= 0x100000000ULL;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (one_high_word && has_avx512vl()) {
+    philox_scalar(key, row0, philox_512vl(key, row0, n, stream, extra, c0, c1, c2, c3), n, stream, extra, c0, c1, c2, c3);
+    return;
+  }
+#endif
 #ifdef __AVX2__
   // Eight counters per iteration, all ten rounds in registers (one store per word). The vector
   // path needs the high word of the row constant over the block; else the scalar loop does it all.
-  if (static_cast<std::uint64_t>(static_cast<std::uint32_t>(row0)) + n <= 0x100000000ULL) {
+  if (one_high_word) {
     const __m256i m0 = _mm256_set1_epi32(static_cast<int>(0xD2511F53u));
     const __m256i m1 = _mm256_set1_epi32(static_cast<int>(0xCD9E8D57u));
     const __m256i hi_row = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(row0 >> 32)));
