@@ -360,7 +360,21 @@ std::vector<haddr_t> Dataset::chunk_addresses(hsize_t& chunk_rows) const {
   return out;
 }
 
+bool Dataset::stores_type(hid_t mem_type) const {
+  Id t(H5Dget_type(id()), H5Tclose, path_);
+  const htri_t eq = H5Tequal(t.get(), mem_type);
+  check(eq < 0 ? -1 : 0, "compare types", path_);
+  return eq > 0;
+}
+
 // ---- files -------------------------------------------------------------------------------
+
+hsize_t File::userblock() const {
+  Id fcpl(H5Fget_create_plist(id()), H5Pclose, path());
+  hsize_t size = 0;
+  check(H5Pget_userblock(fcpl.get(), &size), "read the user block size", path());
+  return size;
+}
 
 File File::create(const std::string& path, const Comm* comm, hsize_t align) {
   silence_library_errors();

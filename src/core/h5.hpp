@@ -131,6 +131,11 @@ class Dataset : public Object {
   /// that put raw bytes at those addresses themselves (TableWriter's direct I/O). Collective in a
   /// parallel file (metadata reads are collective there).
   std::vector<haddr_t> chunk_addresses(hsize_t& chunk_rows) const;
+  /// Whether the stored type is exactly T's native type (raw bytes readable as T).
+  template <class T>
+  bool stores() const {
+    return stores_type(native<T>());
+  }
   template <class T>
   std::vector<T> read_all() const {
     auto d = dims();
@@ -142,6 +147,7 @@ class Dataset : public Object {
  private:
   friend class Group;
   using Object::Object;
+  bool stores_type(hid_t mem_type) const;
   void io(bool write, hid_t mem_type, void* data, hsize_t offset, hsize_t count, Xfer xfer) const;
 };
 
@@ -161,6 +167,8 @@ class File : public Group {
   static File create(const std::string& path, const Comm* comm = nullptr, hsize_t align = 0);
   static File open(const std::string& path, bool writable = false, const Comm* comm = nullptr);
   void flush() const;
+  /// Size of the user block before the HDF5 data (file addresses are relative to its end).
+  hsize_t userblock() const;
   /// Closes now (before a rename); the object is unusable afterwards.
   void close() { id_.reset(); }
 

@@ -1,5 +1,10 @@
 #include "core/table.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -352,6 +357,51 @@ void TableReader::read_var(const std::string& name, std::int64_t offset, std::in
 void TableReader::read_var(const std::string& name, std::int64_t offset, std::int64_t count, double* out) const {
   const auto& v = schema_.vars[static_cast<std::size_t>(schema_.require(name, path_))];
   read_column(file_->group("variables"), v, offset, count, out);
+}
+
+void TableReader::map_numeric(const std::vector<std::string>& names) {
+  // Chunk addresses are metadata reads: every rank asks for the same datasets in the same order.
+  std::unordered_map<std::string, Chunks> found;
+  const auto vg = file_->group("variables");
+  for (const auto& name : names) {
+    const auto& v = schema_.vars[static_cast<std::size_t>(schema_.require(name, path_))];
+    if (v.kind != VarKind::Numeric || found.count(name)) continue;
+    const auto d = vg.dataset(name);
+    if (!d.stores<float>()) continue;
+    Chunks c;
+    c.addr = d.chunk_addresses(c.rows);
+    // Floats are read in place: every chunk must start on a float boundary (dmde's writers align
+    // chunks to 4 KiB; other files may not).
+    const bool aligned = std::all_of(c.addr.begin(), c.addr.end(),
+                                     [](haddr_t a) { return a == HADDR_UNDEF || a % alignof(float) == 0; });
+    if (!c.addr.empty() && aligned) found.emplace(name, std::move(c));
+  }
+  if (found.empty() || file_->userblock() != 0) return;
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat st {};
+  void* p = ::fstat(fd, &st) == 0 && st.st_size > 0
+                ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0)
+                : MAP_FAILED;
+  ::close(fd);  // the mapping keeps the file
+  if (p == MAP_FAILED) return;
+  const auto bytes = static_cast<std::size_t>(st.st_size);
+  map_ = std::shared_ptr<const unsigned char>(static_cast<const unsigned char*>(p),
+                                              [bytes](const unsigned char* q) { ::munmap(const_cast<unsigned char*>(q), bytes); });
+  map_bytes_ = bytes;
+  chunks_ = std::move(found);
+}
+
+const float* TableReader::view_var(const std::string& name, std::int64_t offset, std::int64_t count) const {
+  const auto it = chunks_.find(name);
+  if (!map_ || it == chunks_.end() || offset < 0 || count <= 0) return nullptr;
+  const auto& c = it->second;
+  const auto first = static_cast<hsize_t>(offset), last = static_cast<hsize_t>(offset + count - 1);
+  const hsize_t k = first / c.rows;
+  if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return nullptr;
+  const hsize_t at = c.addr[k] + (first - k * c.rows) * sizeof(float);
+  if (at + static_cast<hsize_t>(count) * sizeof(float) > map_bytes_) return nullptr;  // truncated file: HDF5 says so
+  return reinterpret_cast<const float*>(map_.get() + at);
 }
 
 }  // namespace dmde

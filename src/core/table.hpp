@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/atomic.hpp"
@@ -138,11 +139,28 @@ class TableReader {
   void read_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const;
   void read_var(const std::string& name, std::int64_t offset, std::int64_t count, double* out) const;
   const h5::File& file() const { return *file_; }
+  /// Collective: prepares zero-copy views (view_var) of those of `names` that are numeric and stored
+  /// as unfiltered native float32 chunks, when the file can be memory-mapped; the others (and
+  /// every variable when mapping fails) stay on read_var.
+  void map_numeric(const std::vector<std::string>& names);
+  /// Rows [offset, offset + count) of a variable prepared by map_numeric, straight from the file's
+  /// pages (no copy: the page cache is the buffer), when they lie in one allocated chunk; nullptr
+  /// otherwise (then use read_var). Valid while the reader lives.
+  const float* view_var(const std::string& name, std::int64_t offset, std::int64_t count) const;
+  /// How many variables view_var serves.
+  std::size_t mapped() const { return map_ ? chunks_.size() : 0; }
 
  private:
   std::string path_;
   std::unique_ptr<h5::File> file_;
   TableSchema schema_;
+  struct Chunks {
+    hsize_t rows = 0;           ///< chunk length
+    std::vector<haddr_t> addr;  ///< file offset of each chunk (HADDR_UNDEF: not allocated)
+  };
+  std::unordered_map<std::string, Chunks> chunks_;  ///< the variables view_var serves
+  std::shared_ptr<const unsigned char> map_;        ///< the whole file, read-only
+  std::size_t map_bytes_ = 0;
 };
 
 }  // namespace dmde

@@ -27,6 +27,7 @@ struct ScoreParams {
   std::int64_t chunk_rows = 65536;  ///< rows read per chunk (memory: chunk x inputs x 8 bytes)
   bool collective = false;       ///< per-dossier blocks in MPI-IO collective rounds (see ScoreOptions)
   int threads = 0;               ///< threads per rank, 1 or 2 (0: 2 when each rank can have two cores)
+  bool no_mmap = false;          ///< copy every input out through HDF5 (no read-only mapping of the file)
   std::string learning;          ///< learning table: reference distributions for drift (PSI)
 
   void validate() const {
@@ -41,7 +42,7 @@ struct ScoreParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads;
+    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads & no_mmap;
   }
 };
 
@@ -62,6 +63,7 @@ int run_score(Comm& comm, ScoreParams& p) {
   opt.chunk_rows = p.chunk_rows;
   opt.collective_writes = p.collective;
   opt.threads = p.threads;
+  opt.map_inputs = !p.no_mmap;
   opt.population_label = std::filesystem::path(p.population).filename().string();
   worker::ScoreResult r;
   try {
@@ -157,6 +159,9 @@ void add_score_command(CLI::App& app, Commands& out) {
                   "Threads per rank: 1, or 2 to overlap HDF5 reads/writes with scoring (same result); "
                   "0: 2 when each rank can have two cores")
       ->capture_default_str();
+  sub->add_flag("--no-mmap", p->no_mmap,
+                "Read every input through HDF5 instead of coding float32 chunks from a read-only mapping of the "
+                "file (same result)");
   out.push_back({sub, [p](Comm& comm) { return run_score(comm, *p); }});
 
   auto f = std::make_shared<FixtureParams>();

@@ -30,6 +30,12 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   };
   TableReader pop(pop_path, &comm);
   Scorer scorer(model, pop, opt);  // checks every model variable exists with its kind (same on all ranks)
+  if (opt.map_inputs) {
+    std::vector<std::string> inputs;
+    for (const auto& c : model.coding) inputs.push_back(c.variable);
+    pop.map_numeric(inputs);  // collective
+    spdlog::debug("{} of {} inputs coded from the mapped file", pop.mapped(), inputs.size());
+  }
   const ScorePlan plan = plan_scoring(comm, pop, std::max<std::int64_t>(opt.chunk_rows, 1 << 20));
   if (comm.is_root()) {
     spdlog::info("scoring {} dossiers of {} Cafs on {} rank(s), {} model inputs{}", plan.n_rows, plan.cafs.size(),

@@ -44,10 +44,13 @@ class Pipeline final : public BlockFeed {
         lk.unlock();
         try {
           // Between columns, write the Cafs scored meanwhile: the scorer then never waits for buffers.
-          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, [&] {
-            std::unique_lock lk2(mu_);
-            while (!done_.empty()) write_one(lk2, io);
-          });
+          sc_.fill_block(
+              spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io,
+              [&] {
+                std::unique_lock lk2(mu_);
+                while (!done_.empty()) write_one(lk2, io);
+              },
+              Scorer::Columns::Unmapped);
         } catch (const std::exception& e) {
           lk.lock();
           fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
@@ -100,8 +103,12 @@ class Pipeline final : public BlockFeed {
     block_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     if (abort_) throw Error("scoring stopped");
     if (next_take_ >= seq_.size()) throw Error("scoring: block sequence out of step");
-    const Block& rb = slot_[next_take_ % 2];
+    Block& rb = slot_[next_take_ % 2];
     if (rb.lo != lo || rb.hi != hi) throw Error("scoring: block sequence out of step");
+    lk.unlock();
+    // The mapped inputs are coded here, on the scoring thread: no copy to make, and the HDF5
+    // thread (reads of the other inputs, writes) is the busier one.
+    sc_.fill_block(lo, hi, {}, rb, score_scratch_, sc_.cpu(), {}, Scorer::Columns::Mapped);
     return rb;
   }
   void release() override {
@@ -163,7 +170,8 @@ class Pipeline final : public BlockFeed {
   const std::vector<std::size_t>& mine_;
   const ScoreOutput& out_;
   std::vector<BlockSpec> seq_;
-  Scratch scratch_;  ///< the HDF5 thread's coding buffers
+  Scratch scratch_;        ///< the HDF5 thread's coding buffers
+  Scratch score_scratch_;  ///< the scoring thread's (mapped inputs)
   std::mutex mu_;
   std::condition_variable cv_;
   std::array<Block, 2> slot_;

@@ -142,29 +142,40 @@ std::vector<BlockSpec> Scorer::block_sequence(const std::vector<const std::vecto
 }
 
 void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
-                Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between) const {
+                Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between, Columns which) const {
   const std::size_t p = coders_.size();
-  blk.lo = lo, blk.hi = hi;
-  blk.parts.resize(bounds.size());
-  for (std::size_t i = 0; i < bounds.size(); ++i) {
-    auto& pt = blk.parts[i];
-    pt.begin = bounds[i].first, pt.end = bounds[i].second;
-    pt.counts.assign(p, CodingCounts{});
-    pt.classes.assign(st_.class_offset.back(), 0);
-  }
   const auto m = static_cast<std::size_t>(hi - lo);
-  sc.tmp.resize(std::min(m, kCodeBlock));
-  sc.col.resize(m);
-  blk.narrow.resize(stride() * p * code_bytes_);
-  {
+  if (which != Columns::Mapped) {
+    blk.lo = lo, blk.hi = hi;
+    blk.parts.resize(bounds.size());
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      auto& pt = blk.parts[i];
+      pt.begin = bounds[i].first, pt.end = bounds[i].second;
+      pt.counts.assign(p, CodingCounts{});
+      pt.classes.assign(st_.class_offset.back(), 0);
+    }
+    blk.narrow.resize(stride() * p * code_bytes_);
     PhaseTimer timer(cpu, kRead);
     blk.ids = pop_.read_id(lo, hi - lo);
+  } else if (blk.lo != lo || blk.hi != hi) {
+    throw Error("scoring: block out of step");
   }
+  sc.tmp.resize(std::min(m, kCodeBlock));
   for (std::size_t k = 0; k < p; ++k) {
     if (between) between();
+    const float* col = nullptr;
     {
       PhaseTimer timer(cpu, kRead);
-      pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
+      col = pop_.view_var(coders_[k].coding().variable, lo, hi - lo);  // mapped: no copy, no HDF5 call
+      // Pipelined mode: the scoring thread codes every third mapped input (measured to balance the
+      // two threads: the HDF5 thread also reads the other inputs and writes the results).
+      const bool theirs = col && k % 3 == 0;
+      if ((which == Columns::Unmapped && theirs) || (which == Columns::Mapped && !theirs)) continue;
+      if (!col) {
+        sc.col.resize(m);
+        pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
+        col = sc.col.data();
+      }
     }
     PhaseTimer timer(cpu, kCode);
     const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
@@ -173,7 +184,7 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
       for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
         const auto i0 = static_cast<std::size_t>(r0 - lo);
         const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
-        coders_[k].apply(sc.col.data() + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
+        coders_[k].apply(col + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
         std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
         const std::size_t o = k * stride() + i0;
         if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);

@@ -170,11 +170,17 @@ class Scorer {
   /// HDF5 thread of the pipelined mode prepares ahead), with their parts' bounds.
   std::vector<BlockSpec> block_sequence(const std::vector<const std::vector<Segment>*>& segs) const;
 
-  /// Reads rows [lo, hi) of /id and of every input into `blk` and codes them, each column right
-  /// after its read while it is in cache, with the parts' coding and class counts. Touches no
-  /// scoring state: the pipelined mode runs it on the HDF5 thread with its own scratch.
+  /// Which inputs fill_block codes: all; the pipelined mode's HDF5 thread's share (every input
+  /// read through HDF5 and two thirds of those TableReader::view_var maps); its scoring thread's
+  /// share (the other mapped third: no HDF5 call), into a block already filled with Unmapped.
+  enum class Columns { All, Unmapped, Mapped };
+  /// Reads rows [lo, hi) of /id and of the inputs into `blk` and codes them, each column right
+  /// after its read while it is in cache (mapped inputs: straight from the file's pages), with the
+  /// parts' coding and class counts. Touches no scoring state: the pipelined mode runs it on the
+  /// HDF5 thread (Unmapped) and on the scoring thread (Mapped), each with its own scratch.
   void fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
-                  Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between = {}) const;
+                  Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between = {},
+                  Columns which = Columns::All) const;
   /// Pipelined mode: load() takes its blocks from `feed` instead of reading them (nullptr: back to
   /// reading; the block held is given back).
   void set_feed(BlockFeed* feed) {

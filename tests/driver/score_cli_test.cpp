@@ -14,6 +14,29 @@ std::string tmp(const std::string& name) { return dmde::test::tmp_path(name); } 
 
 }  // namespace
 
+TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
+  // `dmde generate` aligns its chunks, so score codes the float32 inputs from a read-only mapping.
+  const auto pop = tmp("dmde_smap_pop.h5"), model = tmp("dmde_smap.dmde");
+  const auto a = tmp("dmde_smap_a.h5"), b = tmp("dmde_smap_b.h5"), c = tmp("dmde_smap_c.h5");
+  auto r = run(2, "generate population --rows 30000 --vars 72 -o " + pop);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(1, "score-fixture --population " + pop + " --inputs 20 -o " + model);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(1, "--log-level debug score --model " + model + " --population " + pop + " -o " + a +
+                 " --threads 2 --chunk-rows 4096");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto at = r.output.find(" of 20 inputs coded from the mapped file");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const auto from = r.output.rfind(' ', at - 1) + 1;
+  EXPECT_GT(std::stoi(r.output.substr(from, at - from)), 5) << r.output;  // the numeric inputs
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-mmap --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run(2, "score --model " + model + " --population " + pop + " -o " + c + " --threads 1 --chunk-rows 4096");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-mmap differs";
+  EXPECT_EQ(std::system(("h5diff -q " + a + " " + c + " >/dev/null 2>&1").c_str()), 0) << "2 ranks differ";
+}
+
 TEST(ScoreCli, SameFileAtOneAndThreeRanksAndBadInputLeavesNothing) {
   const auto pop = tmp("dmde_scli_pop.h5"), model = tmp("dmde_scli.dmde"), model2 = tmp("dmde_scli2.dmde");
   const auto o1 = tmp("dmde_scli_1.h5"), o3 = tmp("dmde_scli_3.h5"), bad = tmp("dmde_scli_bad.h5");
