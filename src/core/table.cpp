@@ -404,4 +404,16 @@ const float* TableReader::view_var(const std::string& name, std::int64_t offset,
   return reinterpret_cast<const float*>(map_.get() + at);
 }
 
+void TableReader::release_view(const float* view, std::int64_t count) const {
+  if (!view || count <= 0 || !map_) return;
+  // Every kRelease bytes viewed, the whole mapping's pages leave this process (one call: dropping
+  // pages one view at a time costs a TLB shootdown per view across the threads). A page still in
+  // use only faults back in from the page cache.
+  constexpr std::uint64_t kRelease = std::uint64_t{128} << 20;
+  const auto bytes = static_cast<std::uint64_t>(count) * sizeof(float);
+  if (viewed_.fetch_add(bytes) + bytes < kRelease) return;
+  viewed_ = 0;
+  ::madvise(const_cast<unsigned char*>(map_.get()), map_bytes_, MADV_DONTNEED);
+}
+
 }  // namespace dmde

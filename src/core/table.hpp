@@ -14,6 +14,7 @@
 //                     attrs: kind ("numeric"|"categorical"), theme, window (months: 0, 3, 6, 12, 18)
 //   /meta/variables, /meta/kind, /meta/theme (strings[p]), /meta/window (int32[p]): the column order
 #include <Eigen/Core>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -147,6 +148,10 @@ class TableReader {
   /// pages (no copy: the page cache is the buffer), when they lie in one allocated chunk; nullptr
   /// otherwise (then use read_var). Valid while the reader lives.
   const float* view_var(const std::string& name, std::int64_t offset, std::int64_t count) const;
+  /// Marks a view as read. Its pages are given back in batches: they stay in the page cache but
+  /// leave this process's resident set, which stays bounded (~128 MB of views) whatever the file
+  /// size. Thread-safe.
+  void release_view(const float* view, std::int64_t count) const;
   /// How many variables view_var serves.
   std::size_t mapped() const { return map_ ? chunks_.size() : 0; }
 
@@ -161,6 +166,7 @@ class TableReader {
   std::unordered_map<std::string, Chunks> chunks_;  ///< the variables view_var serves
   std::shared_ptr<const unsigned char> map_;        ///< the whole file, read-only
   std::size_t map_bytes_ = 0;
+  mutable std::atomic<std::uint64_t> viewed_{0};  ///< bytes viewed since the last release
 };
 
 }  // namespace dmde

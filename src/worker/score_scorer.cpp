@@ -177,6 +177,7 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
         col = sc.col.data();
       }
     }
+    const bool mapped = col != sc.col.data();
     PhaseTimer timer(cpu, kCode);
     const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
     int* tmp = sc.tmp.data();
@@ -197,6 +198,7 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
           std::copy_n(tmp, bn, reinterpret_cast<int*>(blk.narrow.data()) + o);
         }
       }
+    if (mapped) pop_.release_view(col, hi - lo);
   }
 }
 
