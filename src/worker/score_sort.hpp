@@ -14,6 +14,33 @@ struct SortKey {
   std::uint32_t row;
 };
 
+/// Stable LSD radix sort of the `n` records at `src` on their member `k`, kPasses digits of 11
+/// bits from the lowest, ping-ponging with `dst`; a digit equal in every record costs no pass.
+/// Returns the buffer that holds the result (`src` or `dst`).
+template <class Rec, int kPasses>
+Rec* lsd_radix(Rec* src, Rec* dst, std::size_t n) {
+  constexpr int kBits = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::array<std::uint32_t, kBuckets>> hist(kPasses);
+  for (auto& h : hist) h.fill(0);
+  for (std::size_t i = 0; i < n; ++i)  // every pass's histogram in one read
+    for (int q = 0; q < kPasses; ++q) ++hist[static_cast<std::size_t>(q)][(src[i].k >> (q * kBits)) & (kBuckets - 1)];
+  for (int q = 0; q < kPasses; ++q) {
+    auto& h = hist[static_cast<std::size_t>(q)];
+    if (std::find(h.begin(), h.end(), static_cast<std::uint32_t>(n)) != h.end()) continue;  // one digit everywhere
+    std::uint32_t acc = 0;
+    for (auto& c : h) {
+      const std::uint32_t v = c;
+      c = acc;
+      acc += v;
+    }
+    const int shift = q * kBits;
+    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i].k >> shift) & (kBuckets - 1)]++] = src[i];
+    std::swap(src, dst);
+  }
+  return src;
+}
+
 /// Sorts `a` by ascending key, stably (equal keys keep their order), using `tmp` as scratch (resized).
 /// Six passes of 11-bit digits at most; a digit equal in every record costs no pass (probability
 /// keys share their top bits). Below a few thousand records std::stable_sort is cheaper.
@@ -23,29 +50,9 @@ inline void radix_sort_keys(std::vector<SortKey>& a, std::vector<SortKey>& tmp) 
     std::stable_sort(a.begin(), a.end(), [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
     return;
   }
-  constexpr int kBits = 11, kPasses = 6;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::array<std::uint32_t, kBuckets>> hist(kPasses);
-  for (auto& h : hist) h.fill(0);
-  for (const auto& r : a)  // every pass's histogram in one read
-    for (int p = 0; p < kPasses; ++p) ++hist[static_cast<std::size_t>(p)][(r.k >> (p * kBits)) & (kBuckets - 1)];
   tmp.resize(n);
-  SortKey* src = a.data();
-  SortKey* dst = tmp.data();
-  for (int p = 0; p < kPasses; ++p) {
-    auto& h = hist[static_cast<std::size_t>(p)];
-    if (std::find(h.begin(), h.end(), static_cast<std::uint32_t>(n)) != h.end()) continue;  // one digit everywhere
-    std::uint32_t acc = 0;
-    for (auto& c : h) {
-      const std::uint32_t v = c;
-      c = acc;
-      acc += v;
-    }
-    const int shift = p * kBits;
-    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i].k >> shift) & (kBuckets - 1)]++] = src[i];
-    std::swap(src, dst);
-  }
-  if (src != a.data()) a.swap(tmp);
+  const SortKey* out = lsd_radix<SortKey, 6>(a.data(), tmp.data(), n);
+  if (out != a.data()) a.swap(tmp);
 }
 
 /// A 32-bit sort record: the top half of a key and the index of its SortKey.
@@ -68,27 +75,7 @@ inline void sort_keys_by_prefix(std::vector<SortKey>& a, std::vector<SortKey>& t
   p.resize(n);
   ptmp.resize(n);
   for (std::size_t i = 0; i < n; ++i) p[i] = {static_cast<std::uint32_t>(a[i].k >> 32), static_cast<std::uint32_t>(i)};
-  constexpr int kBits = 11, kPasses = 3;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::array<std::uint32_t, kBuckets>> hist(kPasses);
-  for (auto& h : hist) h.fill(0);
-  for (const auto& r : p)
-    for (int q = 0; q < kPasses; ++q) ++hist[static_cast<std::size_t>(q)][(r.k >> (q * kBits)) & (kBuckets - 1)];
-  SortKey32* src = p.data();
-  SortKey32* dst = ptmp.data();
-  for (int q = 0; q < kPasses; ++q) {
-    auto& h = hist[static_cast<std::size_t>(q)];
-    if (std::find(h.begin(), h.end(), static_cast<std::uint32_t>(n)) != h.end()) continue;  // one digit everywhere
-    std::uint32_t acc = 0;
-    for (auto& c : h) {
-      const std::uint32_t v = c;
-      c = acc;
-      acc += v;
-    }
-    const int shift = q * kBits;
-    for (std::size_t i = 0; i < n; ++i) dst[h[(src[i].k >> shift) & (kBuckets - 1)]++] = src[i];
-    std::swap(src, dst);
-  }
+  const SortKey32* src = lsd_radix<SortKey32, 3>(p.data(), ptmp.data(), n);
   tmp.resize(n);
   for (std::size_t i = 0; i < n; ++i) tmp[i] = a[src[i].at];
   for (std::size_t i = 0; i < n;) {  // equal top halves: whole keys decide, stably
