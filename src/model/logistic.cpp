@@ -229,9 +229,10 @@ LogisticFit fit_logistic(Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<const E
   bool have_info = false;
   // First Hessian: v0 * H0 when starting from the intercept-only fit with no aliased column.
   bool first = f.has_intercept && f.aliased.empty() && !warm;
-  // Far from the optimum a single-precision Hessian gives the same Newton steps to ~1e-6 (the
-  // gradient stays exact), at twice the SIMD width; the last steps, the convergence test and the
-  // covariance use the double-precision one, so the estimates are those of a pure double fit.
+  // A single-precision X'VX (twice the SIMD width) gives Newton steps accurate to ~1e-6 relative
+  // (the gradient stays exact), so the iterates converge to the same optimum; the criterion it
+  // yields is as accurate, which is immaterial against GCONV. The information at the estimates
+  // (the covariance, the separation check) is always formed in double.
   double crit = std::numeric_limits<double>::infinity();
   auto derivatives = [&] {
     for (Eigen::Index i = 0; i < n; ++i) mu[i] = inv_logit_(eta[i]);
