@@ -12,6 +12,7 @@
 #include "core/atomic.hpp"
 #include "core/error.hpp"
 #include "worker/artifact_io.hpp"
+#include "worker/score_coding.hpp"
 
 namespace dmde::worker {
 namespace {
@@ -168,6 +169,16 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
   if (c.by_code && pop.kind != "prepared")  // raw level codes are not classes: refuse, never guess
     throw InputError("the model has no preprocessing spec, so it scores prepared tables only, and '" + pop_path +
                      "' is a '" + pop.kind + "' table: retrain with the spec (dmde train --prep-spec <prepared>.spec)");
+  if (!cat && !c.by_code) {
+    cuts_f_.assign(c.cuts.begin(), c.cuts.end());
+    // Ascending (NaN-free) cuts make the class counts differences of the cuts' counts (score_coding.hpp).
+    bool ascending = true;
+    for (std::size_t j = 0; j < cuts_f_.size(); ++j)
+      ascending = ascending && !std::isnan(cuts_f_[j]) && (j == 0 || cuts_f_[j - 1] <= cuts_f_[j]);
+    const int m = static_cast<int>(cuts_f_.size());
+    bytes_ = ascending && m <= kMaxByteCuts && m < c.n_classes && c.n_classes <= 256 && c.missing_class >= 0 &&
+             c.missing_class < c.n_classes;
+  }
   if (!cat || c.by_code) return;
   std::unordered_map<std::string, int> cls;
   for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);
@@ -245,6 +256,24 @@ void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCount
     DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
 #undef DMDE_CUTS
   }
+}
+
+void InputCoder::apply_bytes(const float* raw, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
+                             std::int64_t* classes) const {
+  if (!bytes_) throw Error("InputCoder::apply_bytes: input '" + c_->variable + "' is not coded into bytes");
+  const auto& c = *c_;
+  NumericTally t;
+  const int m = static_cast<int>(cuts_f_.size());
+  code_numeric_bytes(raw, static_cast<std::size_t>(n), cuts_f_.data(), m, static_cast<float>(c.lo),
+                     static_cast<float>(c.hi), static_cast<std::uint8_t>(c.missing_class), codes, t);
+  for (int k = 0; k <= m; ++k) {
+    const std::int64_t ge = k == 0 ? t.finite : t.above[static_cast<std::size_t>(k - 1)];
+    classes[k] += ge - (k == m ? 0 : t.above[static_cast<std::size_t>(k)]);
+  }
+  classes[c.missing_class] += n - t.finite;
+  counts.missing += t.nan;
+  counts.nonfinite += n - t.finite - t.nan;
+  counts.out_of_range += t.out_of_range;
 }
 
 double psi(const std::vector<double>& expected, const std::vector<double>& actual) {

@@ -89,6 +89,12 @@ class InputCoder {
   InputCoder(const InputCoding& c, const TableSchema& pop, const std::string& pop_path);
   /// Codes `n` raw values (categorical: population level codes as floats, NaN = missing).
   void apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const;
+  /// Whether apply_bytes serves this input: numeric under the interim rules (no transform), at most
+  /// 15 ascending cuts, at most 256 classes.
+  bool codes_bytes() const { return bytes_; }
+  /// Same codes as apply, as bytes, and adds each class's count to classes[0 .. n_classes).
+  void apply_bytes(const float* raw, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
+                   std::int64_t* classes) const;
   const InputCoding& coding() const { return *c_; }
 
  private:
@@ -96,6 +102,8 @@ class InputCoder {
   std::vector<model::VariableTransform> t_;  ///< the spec transform re-indexed to the file's levels
   std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
   std::vector<int> pop_level_unseen_;  ///< 1 where the level is unknown to the model (last entry: missing)
+  bool bytes_ = false;                 ///< see codes_bytes()
+  std::vector<float> cuts_f_;          ///< the cuts as float (apply_bytes)
 };
 
 /// Population stability index sum((a - e) * ln(a / e)) over bins, shares floored at 1e-4.

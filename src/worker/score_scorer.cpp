@@ -53,7 +53,7 @@ void Scorer::score_chunk(std::int64_t off, std::int64_t cnt, CafBuffers& b, std:
     PhaseTimer timer(cpu_, kCode);
     for (std::size_t k = 0; k < coders_.size(); ++k) {
       const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
-      if (K > kCompareClasses) continue;
+      if (K > kCompareClasses || counted_at_coding(k)) continue;
       const std::uint8_t* ck = blk.narrow.data() + k * stride() + skip;
       for (std::size_t i = 0; i < n; i += kCodeBlock)
         count_codes(ck + i, std::min(kCodeBlock, n - i), K, st_.class_counts.data() + st_.class_offset[k]);
@@ -179,6 +179,15 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
     }
     const bool mapped = col != sc.col.data();
     PhaseTimer timer(cpu, kCode);
+    if (counted_at_coding(k)) {  // bytes and class counts in one pass (score_coding.hpp)
+      for (auto& pt : blk.parts) {
+        const auto i0 = static_cast<std::size_t>(pt.begin - lo);
+        coders_[k].apply_bytes(col + i0, pt.end - pt.begin, blk.narrow.data() + k * stride() + i0, pt.counts[k],
+                               pt.classes.data() + st_.class_offset[k]);
+      }
+      if (mapped) pop_.release_view(col, hi - lo);
+      continue;
+    }
     const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
     int* tmp = sc.tmp.data();
     for (auto& pt : blk.parts)

@@ -194,6 +194,9 @@ class Scorer {
   /// single one stalls on store-to-load forwarding when the same class repeats.
   static void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4);
 
+  /// Whether input k is coded into bytes with its class counts in one pass (InputCoder::apply_bytes).
+  bool counted_at_coding(std::size_t k) const { return code_bytes_ == 1 && coders_[k].codes_bytes(); }
+
   /// Ranks, percentiles, flags and the summary of one whole Caf.
   void rank_caf(CafBuffers& b, CafResult& r);
 

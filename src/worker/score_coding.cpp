@@ -1,0 +1,67 @@
+// Portable form of code_numeric_bytes (the compiler vectorizes it: fixed cut counts unroll into
+// branch-free compare chains) and the run-time choice of the AVX-512 form.
+#include "worker/score_coding.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace dmde::worker {
+
+// score_coding_avx512.cpp
+bool cpu_codes_avx512();
+void code_numeric_bytes_avx512(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
+                               std::uint8_t missing, std::uint8_t* codes, NumericTally& t);
+
+namespace {
+
+template <int M>
+void code_bytes(const float* raw, std::size_t n, const float* cuts, float lo, float hi, std::uint8_t missing,
+                std::uint8_t* codes, NumericTally& t) {
+  const float inf = std::numeric_limits<float>::infinity();
+  // 32-bit lanes so that the compiler vectorizes; per call at most 4096 rows (the caller's blocks
+  // may be longer: counters are flushed every 4096 rows).
+  constexpr std::size_t kRun = 4096;
+  for (std::size_t i0 = 0; i0 < n; i0 += kRun) {
+    const std::size_t i1 = i0 + kRun < n ? i0 + kRun : n;
+    int fin_n = 0, nan_n = 0, oor = 0;
+    int above[M > 0 ? M : 1] = {};
+    for (std::size_t i = i0; i < i1; ++i) {
+      const float x = raw[i];
+      const int fin = static_cast<int>(std::fabs(x) < inf);
+      int k = 0;
+      for (int j = 0; j < M; ++j) {
+        const int g = static_cast<int>(x > cuts[j]) & fin;
+        k += g;
+        above[j] += g;
+      }
+      codes[i] = static_cast<std::uint8_t>(missing + fin * (k - missing));
+      fin_n += fin;
+      nan_n += static_cast<int>(x != x);
+      oor += fin & static_cast<int>((x < lo) | (x > hi));
+    }
+    t.finite += fin_n, t.nan += nan_n, t.out_of_range += oor;
+    for (int j = 0; j < M; ++j) t.above[static_cast<std::size_t>(j)] += above[j];
+  }
+}
+
+}  // namespace
+
+bool coding_uses_avx512() {
+  static const bool yes = cpu_codes_avx512();
+  return yes;
+}
+
+void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
+                        std::uint8_t missing, std::uint8_t* codes, NumericTally& t, bool simd) {
+  if (simd && coding_uses_avx512()) return code_numeric_bytes_avx512(raw, n, cuts, m, lo, hi, missing, codes, t);
+  switch (m) {
+#define DMDE_CUTS(M) \
+  case M: return code_bytes<M>(raw, n, cuts, lo, hi, missing, codes, t);
+    DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
+    DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
+#undef DMDE_CUTS
+    default: break;
+  }
+}
+
+}  // namespace dmde::worker
