@@ -14,10 +14,14 @@
 namespace dmde::worker::scoring {
 namespace {
 
+/// Blocks read ahead: the two threads' work per block varies (a Caf's results are written when it
+/// ends), and with two slots each thread waited 0.15-0.3 s per 13.8 M rows for the other.
+constexpr std::size_t kSlots = 4;
+
 /// The pipelined mode (ScoreOptions::threads = 2): this thread makes every HDF5 call; it reads and
-/// codes the blocks of Scorer::block_sequence one ahead into two slots and writes each Caf when it
+/// codes the blocks of Scorer::block_sequence ahead into kSlots slots and writes each Caf when it
 /// is scored, while a second thread scores (kernel, probabilities, per-Caf ranks). Same work in the
-/// same order as one thread: identical output. Extra memory: a second block (chunk_rows x (8 +
+/// same order as one thread: identical output. Extra memory: kSlots - 1 more blocks (chunk_rows x (8 +
 /// inputs x code bytes)) and a second CafBuffers.
 class Pipeline final : public BlockFeed {
  public:
@@ -39,18 +43,16 @@ class Pipeline final : public BlockFeed {
       }
       // Feed the scorer first when it has nothing queued; otherwise free the buffers it waits for.
       if (can_read() && (next_read_ == next_take_ || done_.empty())) {
-        const std::size_t slot = next_read_ % 2;
+        const std::size_t slot = next_read_ % kSlots;
         const auto& spec = seq_[next_read_];
         lk.unlock();
+        // Between columns, write the Cafs scored meanwhile: the scorer then never waits for buffers.
+        const auto write_done = [&] {
+          std::unique_lock lk2(mu_);
+          while (!done_.empty()) write_one(lk2, io);
+        };
         try {
-          // Between columns, write the Cafs scored meanwhile: the scorer then never waits for buffers.
-          sc_.fill_block(
-              spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io,
-              [&] {
-                std::unique_lock lk2(mu_);
-                while (!done_.empty()) write_one(lk2, io);
-              },
-              Scorer::Columns::Unmapped);
+          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, write_done, Scorer::Columns::Unmapped);
         } catch (const std::exception& e) {
           lk.lock();
           fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
@@ -59,6 +61,17 @@ class Pipeline final : public BlockFeed {
         lk.lock();
         full_[slot] = true;
         ++next_read_;
+        cv_.notify_all();
+        lk.unlock();
+        // Then the block's mapped inputs, shared with the scoring thread when it reaches the block.
+        try {
+          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, write_done, Scorer::Columns::Mapped);
+        } catch (const std::exception& e) {
+          lk.lock();
+          fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
+          continue;
+        }
+        lk.lock();
       } else if (!done_.empty()) {
         write_one(lk, io);
       } else if (finished_) {
@@ -99,29 +112,36 @@ class Pipeline final : public BlockFeed {
   const Block& take(std::int64_t lo, std::int64_t hi) override {
     std::unique_lock lk(mu_);
     const auto w0 = std::chrono::steady_clock::now();
-    cv_.wait(lk, [&] { return full_[next_take_ % 2] || abort_ || next_take_ >= seq_.size(); });
+    cv_.wait(lk, [&] { return full_[next_take_ % kSlots] || abort_ || next_take_ >= seq_.size(); });
     block_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
     if (abort_) throw Error("scoring stopped");
     if (next_take_ >= seq_.size()) throw Error("scoring: block sequence out of step");
-    Block& rb = slot_[next_take_ % 2];
+    Block& rb = slot_[next_take_ % kSlots];
     if (rb.lo != lo || rb.hi != hi) throw Error("scoring: block sequence out of step");
     lk.unlock();
-    // The mapped inputs are coded here, on the scoring thread: no copy to make, and the HDF5
-    // thread (reads of the other inputs, writes) is the busier one.
+    // Mapped inputs the HDF5 thread has not claimed yet are coded here (no HDF5 call), then the
+    // ones it is coding are waited for.
     sc_.fill_block(lo, hi, {}, rb, score_scratch_, sc_.cpu(), {}, Scorer::Columns::Mapped);
+    if (rb.coded.load() < rb.mapped.size()) {
+      lk.lock();
+      const auto w1 = std::chrono::steady_clock::now();
+      cv_.wait(lk, [&] { return rb.coded.load() >= rb.mapped.size() || abort_; });
+      block_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w1).count();
+      if (abort_) throw Error("scoring stopped");
+    }
     return rb;
   }
   void release() override {
     {
       std::lock_guard lk(mu_);
-      full_[next_take_ % 2] = false;
+      full_[next_take_ % kSlots] = false;
       ++next_take_;
     }
     cv_.notify_all();
   }
 
  private:
-  bool can_read() const { return !abort_ && next_read_ < seq_.size() && !full_[next_read_ % 2]; }
+  bool can_read() const { return !abort_ && next_read_ < seq_.size() && !full_[next_read_ % kSlots]; }
   /// Under the lock: keeps the first error and stops both threads.
   void fail(const std::string& what, bool input) {
     if (err_.empty()) err_ = what, input_err_ = input;
@@ -174,8 +194,8 @@ class Pipeline final : public BlockFeed {
   Scratch score_scratch_;  ///< the scoring thread's (mapped inputs)
   std::mutex mu_;
   std::condition_variable cv_;
-  std::array<Block, 2> slot_;
-  std::array<bool, 2> full_{};
+  std::array<Block, kSlots> slot_;
+  std::array<bool, kSlots> full_{};
   std::size_t next_read_ = 0, next_take_ = 0;
   std::array<CafBuffers, 2> bufs_;
   std::array<bool, 2> busy_{};

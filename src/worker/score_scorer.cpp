@@ -144,7 +144,6 @@ std::vector<BlockSpec> Scorer::block_sequence(const std::vector<const std::vecto
 void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
                 Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between, Columns which) const {
   const std::size_t p = coders_.size();
-  const auto m = static_cast<std::size_t>(hi - lo);
   if (which != Columns::Mapped) {
     blk.lo = lo, blk.hi = hi;
     blk.parts.resize(bounds.size());
@@ -155,60 +154,81 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
       pt.classes.assign(st_.class_offset.back(), 0);
     }
     blk.narrow.resize(stride() * p * code_bytes_);
+    blk.mapped.clear();
+    blk.claim = 0;
+    blk.coded = 0;
     PhaseTimer timer(cpu, kRead);
     blk.ids = pop_.read_id(lo, hi - lo);
   } else if (blk.lo != lo || blk.hi != hi) {
     throw Error("scoring: block out of step");
   }
-  sc.tmp.resize(std::min(m, kCodeBlock));
+  if (which == Columns::Mapped) {
+    // Mapped columns are claimed one at a time by whichever thread gets there first.
+    for (std::size_t i; (i = blk.claim.fetch_add(1)) < blk.mapped.size();) {
+      const std::size_t k = blk.mapped[i];
+      const float* col = nullptr;
+      {
+        PhaseTimer timer(cpu, kRead);
+        col = pop_.view_var(coders_[k].coding().variable, lo, hi - lo);
+      }
+      code_column(k, col, blk, sc, cpu);
+      pop_.release_view(col, hi - lo);
+      blk.coded.fetch_add(1);
+      if (between) between();
+    }
+    return;
+  }
   for (std::size_t k = 0; k < p; ++k) {
     if (between) between();
     const float* col = nullptr;
     {
       PhaseTimer timer(cpu, kRead);
       col = pop_.view_var(coders_[k].coding().variable, lo, hi - lo);  // mapped: no copy, no HDF5 call
-      // Pipelined mode: the scoring thread codes every third mapped input (measured to balance the
-      // two threads: the HDF5 thread also reads the other inputs and writes the results).
-      const bool theirs = col && k % 3 == 0;
-      if ((which == Columns::Unmapped && theirs) || (which == Columns::Mapped && !theirs)) continue;
+      if (col && which == Columns::Unmapped) {  // left to the claims (Columns::Mapped)
+        blk.mapped.push_back(k);
+        continue;
+      }
       if (!col) {
-        sc.col.resize(m);
+        sc.col.resize(static_cast<std::size_t>(hi - lo));
         pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
-        col = sc.col.data();
       }
     }
-    const bool mapped = col != sc.col.data();
-    PhaseTimer timer(cpu, kCode);
-    if (counted_at_coding(k)) {  // bytes and class counts in one pass (score_coding.hpp)
-      for (auto& pt : blk.parts) {
-        const auto i0 = static_cast<std::size_t>(pt.begin - lo);
-        coders_[k].apply_bytes(col + i0, pt.end - pt.begin, blk.narrow.data() + k * stride() + i0, pt.counts[k],
-                               pt.classes.data() + st_.class_offset[k]);
-      }
-      if (mapped) pop_.release_view(col, hi - lo);
-      continue;
-    }
-    const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
-    int* tmp = sc.tmp.data();
-    for (auto& pt : blk.parts)
-      for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
-        const auto i0 = static_cast<std::size_t>(r0 - lo);
-        const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
-        coders_[k].apply(col + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
-        std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
-        const std::size_t o = k * stride() + i0;
-        if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
-        if (code_bytes_ == 1) {
-          std::copy_n(tmp, bn, blk.narrow.data() + o);
-          // (K <= kCompareClasses: counted by the scoring thread when it reaches the part, score_chunk)
-        } else if (code_bytes_ == 2) {
-          std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
-        } else {
-          std::copy_n(tmp, bn, reinterpret_cast<int*>(blk.narrow.data()) + o);
-        }
-      }
-    if (mapped) pop_.release_view(col, hi - lo);
+    code_column(k, col ? col : sc.col.data(), blk, sc, cpu);
+    if (col) pop_.release_view(col, hi - lo);
   }
+}
+
+void Scorer::code_column(std::size_t k, const float* col, Block& blk, Scratch& sc, PhaseSeconds& cpu) const {
+  PhaseTimer timer(cpu, kCode);
+  const std::int64_t lo = blk.lo;
+  if (counted_at_coding(k)) {  // bytes and class counts in one pass (score_coding.hpp)
+    for (auto& pt : blk.parts) {
+      const auto i0 = static_cast<std::size_t>(pt.begin - lo);
+      coders_[k].apply_bytes(col + i0, pt.end - pt.begin, blk.narrow.data() + k * stride() + i0, pt.counts[k],
+                             pt.classes.data() + st_.class_offset[k]);
+    }
+    return;
+  }
+  const auto K = static_cast<std::size_t>(coders_[k].coding().n_classes);
+  sc.tmp.resize(kCodeBlock);
+  int* tmp = sc.tmp.data();
+  for (auto& pt : blk.parts)
+    for (std::int64_t r0 = pt.begin; r0 < pt.end; r0 += static_cast<std::int64_t>(kCodeBlock)) {
+      const auto i0 = static_cast<std::size_t>(r0 - lo);
+      const auto bn = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(kCodeBlock), pt.end - r0));
+      coders_[k].apply(col + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
+      std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
+      const std::size_t o = k * stride() + i0;
+      if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
+      if (code_bytes_ == 1) {
+        std::copy_n(tmp, bn, blk.narrow.data() + o);
+        // (K <= kCompareClasses: counted by the scoring thread when it reaches the part, score_chunk)
+      } else if (code_bytes_ == 2) {
+        std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
+      } else {
+        std::copy_n(tmp, bn, reinterpret_cast<int*>(blk.narrow.data()) + o);
+      }
+    }
 }
 
 void Scorer::count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4) {

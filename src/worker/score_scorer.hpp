@@ -3,6 +3,7 @@
 // kernel, per-Caf ranks and summaries) and the pipelined mode that runs it beside the HDF5 thread.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <ctime>
 #include <functional>
@@ -93,6 +94,10 @@ struct Block {
   std::vector<std::int64_t> ids;
   std::vector<std::uint8_t> narrow;
   std::vector<Part> parts;
+  /// Pipelined mode: the inputs left for Columns::Mapped (mapped views), claimed in turn (claim)
+  /// by both threads; coded counts the ones done.
+  std::vector<std::size_t> mapped;
+  std::atomic<std::size_t> claim{0}, coded{0};
 };
 
 /// A block to prepare: rows and the bounds of its parts.
@@ -170,14 +175,17 @@ class Scorer {
   /// HDF5 thread of the pipelined mode prepares ahead), with their parts' bounds.
   std::vector<BlockSpec> block_sequence(const std::vector<const std::vector<Segment>*>& segs) const;
 
-  /// Which inputs fill_block codes: all; the pipelined mode's HDF5 thread's share (every input
-  /// read through HDF5 and two thirds of those TableReader::view_var maps); its scoring thread's
-  /// share (the other mapped third: no HDF5 call), into a block already filled with Unmapped.
+  /// Which inputs fill_block codes: all; the pipelined mode's HDF5 thread's share (the ids and
+  /// every input read through HDF5; the inputs TableReader::view_var maps are listed in
+  /// Block::mapped); or, in a block already filled with Unmapped, mapped inputs claimed one at a
+  /// time until none is left (no HDF5 call: both threads run it on the same block, each input is
+  /// coded once, by whichever thread claims it, so the work balances itself).
   enum class Columns { All, Unmapped, Mapped };
   /// Reads rows [lo, hi) of /id and of the inputs into `blk` and codes them, each column right
   /// after its read while it is in cache (mapped inputs: straight from the file's pages), with the
   /// parts' coding and class counts. Touches no scoring state: the pipelined mode runs it on the
-  /// HDF5 thread (Unmapped) and on the scoring thread (Mapped), each with its own scratch.
+  /// HDF5 thread (Unmapped, then Mapped) and on the scoring thread (Mapped), each with its own
+  /// scratch; `between` runs between columns (the HDF5 thread's writes).
   void fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
                   Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between = {},
                   Columns which = Columns::All) const;
@@ -194,6 +202,8 @@ class Scorer {
   /// single one stalls on store-to-load forwarding when the same class repeats.
   static void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4);
 
+  /// Codes input k's raw column `col` (rows blk.lo..blk.hi) into blk, with its parts' counts.
+  void code_column(std::size_t k, const float* col, Block& blk, Scratch& sc, PhaseSeconds& cpu) const;
   /// Whether input k is coded into bytes with its class counts in one pass (InputCoder::apply_bytes).
   bool counted_at_coding(std::size_t k) const { return code_bytes_ == 1 && coders_[k].codes_bytes(); }
 
