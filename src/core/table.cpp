@@ -359,21 +359,24 @@ void TableReader::read_var(const std::string& name, std::int64_t offset, std::in
   read_column(file_->group("variables"), v, offset, count, out);
 }
 
-void TableReader::map_numeric(const std::vector<std::string>& names) {
+void TableReader::map_columns(const std::vector<std::string>& names) {
   // Chunk addresses are metadata reads: every rank asks for the same datasets in the same order.
   std::unordered_map<std::string, Chunks> found;
   const auto vg = file_->group("variables");
   for (const auto& name : names) {
     const auto& v = schema_.vars[static_cast<std::size_t>(schema_.require(name, path_))];
-    if (v.kind != VarKind::Numeric || found.count(name)) continue;
+    if (found.count(name)) continue;
     const auto d = vg.dataset(name);
-    if (!d.stores<float>()) continue;
     Chunks c;
+    c.elem = v.kind == VarKind::Numeric ? (d.stores<float>() ? sizeof(float) : 0)
+                                        : (d.stores<std::int16_t>() ? sizeof(std::int16_t) : 0);
+    if (c.elem == 0) continue;
     c.addr = d.chunk_addresses(c.rows);
-    // Floats are read in place: every chunk must start on a float boundary (dmde's writers align
+    // Values are read in place: every chunk must start on an element boundary (dmde's writers align
     // chunks to 4 KiB; other files may not).
+    const std::size_t al = c.elem;
     const bool aligned = std::all_of(c.addr.begin(), c.addr.end(),
-                                     [](haddr_t a) { return a == HADDR_UNDEF || a % alignof(float) == 0; });
+                                     [al](haddr_t a) { return a == HADDR_UNDEF || a % al == 0; });
     if (!c.addr.empty() && aligned) found.emplace(name, std::move(c));
   }
   if (found.empty() || file_->userblock() != 0) return;
@@ -392,25 +395,34 @@ void TableReader::map_numeric(const std::vector<std::string>& names) {
   chunks_ = std::move(found);
 }
 
-const float* TableReader::view_var(const std::string& name, std::int64_t offset, std::int64_t count) const {
+const unsigned char* TableReader::view(const std::string& name, std::size_t elem, std::int64_t offset,
+                                       std::int64_t count) const {
   const auto it = chunks_.find(name);
-  if (!map_ || it == chunks_.end() || offset < 0 || count <= 0) return nullptr;
+  if (!map_ || it == chunks_.end() || it->second.elem != elem || offset < 0 || count <= 0) return nullptr;
   const auto& c = it->second;
   const auto first = static_cast<hsize_t>(offset), last = static_cast<hsize_t>(offset + count - 1);
   const hsize_t k = first / c.rows;
   if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return nullptr;
-  const hsize_t at = c.addr[k] + (first - k * c.rows) * sizeof(float);
-  if (at + static_cast<hsize_t>(count) * sizeof(float) > map_bytes_) return nullptr;  // truncated file: HDF5 says so
-  return reinterpret_cast<const float*>(map_.get() + at);
+  const hsize_t at = c.addr[k] + (first - k * c.rows) * elem;
+  if (at + static_cast<hsize_t>(count) * elem > map_bytes_) return nullptr;  // truncated file: HDF5 says so
+  return map_.get() + at;
 }
 
-void TableReader::release_view(const float* view, std::int64_t count) const {
-  if (!view || count <= 0 || !map_) return;
+const float* TableReader::view_var(const std::string& name, std::int64_t offset, std::int64_t count) const {
+  return reinterpret_cast<const float*>(view(name, sizeof(float), offset, count));
+}
+
+const std::int16_t* TableReader::view_codes(const std::string& name, std::int64_t offset, std::int64_t count) const {
+  return reinterpret_cast<const std::int16_t*>(view(name, sizeof(std::int16_t), offset, count));
+}
+
+void TableReader::release_view(const void* view, std::int64_t bytes_viewed) const {
+  if (!view || bytes_viewed <= 0 || !map_) return;
   // Every kRelease bytes viewed, the whole mapping's pages leave this process (one call: dropping
   // pages one view at a time costs a TLB shootdown per view across the threads). A page still in
   // use only faults back in from the page cache.
   constexpr std::uint64_t kRelease = std::uint64_t{128} << 20;
-  const auto bytes = static_cast<std::uint64_t>(count) * sizeof(float);
+  const auto bytes = static_cast<std::uint64_t>(bytes_viewed);
   if (viewed_.fetch_add(bytes) + bytes < kRelease) return;
   viewed_ = 0;
   ::madvise(const_cast<unsigned char*>(map_.get()), map_bytes_, MADV_DONTNEED);

@@ -11,6 +11,8 @@ namespace dmde::worker {
 bool cpu_codes_avx512();
 void code_numeric_bytes_avx512(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
                                std::uint8_t missing, std::uint8_t* codes, NumericTally& t);
+bool code_levels_bytes_avx512(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls,
+                              std::uint8_t* codes, std::int64_t* counts);
 
 namespace {
 
@@ -62,6 +64,29 @@ void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int 
 #undef DMDE_CUTS
     default: break;
   }
+}
+
+bool code_levels_bytes(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls, std::uint8_t* codes,
+                       std::int64_t* counts, bool simd) {
+  if (L < 0 || L > kMaxByteLevels) return false;
+  if (simd && L < 32 && coding_uses_avx512()) return code_levels_bytes_avx512(lv, n, L, cls, codes, counts);
+  // Four interleaved sub-histograms: a single one stalls on store-to-load forwarding when the same
+  // level repeats. A code outside the levels is clamped (memory safety) and reported.
+  std::uint32_t h[4][kMaxByteLevels + 1] = {};
+  const auto top = static_cast<unsigned>(L);
+  unsigned bad = 0;
+  std::size_t i = 0;
+  const auto one = [&](std::size_t r, int lane) {
+    const unsigned j = static_cast<unsigned>(lv[r] + 1);
+    bad |= static_cast<unsigned>(j > top);
+    const unsigned e = j > top ? top : j;
+    codes[r] = cls[e];
+    ++h[lane][e];
+  };
+  for (; i + 4 <= n; i += 4) one(i, 0), one(i + 1, 1), one(i + 2, 2), one(i + 3, 3);
+  for (; i < n; ++i) one(i, 0);
+  for (int j = 0; j <= L; ++j) counts[j] += std::int64_t{h[0][j]} + h[1][j] + h[2][j] + h[3][j];
+  return bad == 0;
 }
 
 }  // namespace dmde::worker

@@ -26,6 +26,17 @@ struct NumericTally {
 void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
                         std::uint8_t missing, std::uint8_t* codes, NumericTally& t, bool simd = true);
 
+/// Most levels (plus the missing entry) code_levels_bytes handles.
+constexpr int kMaxByteLevels = 255;
+
+/// Categorical level codes as stored (int16: 0 .. L-1, -1 = missing) into 1-byte class codes:
+/// codes[i] = cls[lv[i] + 1] (cls[0]: the missing value's class), and counts[j] += the number of
+/// values with lv + 1 == j, for 0 <= L <= kMaxByteLevels. Returns false when a code lies outside
+/// [-1, L) (codes and counts then unspecified). `simd` as in code_numeric_bytes (AVX-512 up to 31
+/// levels).
+bool code_levels_bytes(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls, std::uint8_t* codes,
+                       std::int64_t* counts, bool simd = true);
+
 /// Whether code_numeric_bytes(simd = true) runs the AVX-512 form on this CPU.
 bool coding_uses_avx512();
 

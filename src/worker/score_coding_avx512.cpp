@@ -14,13 +14,14 @@ namespace dmde::worker {
 #ifdef DMDE_AVX512
 
 bool cpu_codes_avx512() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("popcnt");
 }
 
 namespace {
 
 template <int M>
-__attribute__((target("avx512f,avx512bw,popcnt"))) void code_bytes16(const float* raw, std::size_t n,
+__attribute__((target("avx512f,avx512bw,avx512vl,popcnt"))) void code_bytes16(const float* raw, std::size_t n,
                                                                        const float* cuts, float lo, float hi,
                                                                        std::uint8_t missing, std::uint8_t* codes,
                                                                        NumericTally& t) {
@@ -69,9 +70,38 @@ void code_numeric_bytes_avx512(const float* raw, std::size_t n, const float* cut
   }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vl,popcnt"))) bool code_levels_bytes_avx512(const std::int16_t* lv, std::size_t n,
+                                                                                  int L, const std::uint8_t* cls,
+                                                                                  std::uint8_t* codes,
+                                                                                  std::int64_t* counts) {
+  // 32 codes a vector: the class is a 16-bit permute of the (at most 32-entry) table.
+  alignas(64) std::int16_t tab[32] = {};
+  for (int j = 0; j <= L; ++j) tab[j] = cls[j];
+  const __m512i table = _mm512_load_si512(tab), one = _mm512_set1_epi16(1), top = _mm512_set1_epi16(static_cast<short>(L));
+  std::uint64_t cnt[32] = {};
+  __mmask32 bad = 0;
+  for (std::size_t i = 0; i < n; i += 32) {
+    const __mmask32 live = n - i >= 32 ? ~__mmask32{0} : static_cast<__mmask32>((std::uint64_t{1} << (n - i)) - 1);
+    const __m512i v = live == ~__mmask32{0} ? _mm512_loadu_si512(lv + i) : _mm512_maskz_loadu_epi16(live, lv + i);
+    const __m512i j = _mm512_add_epi16(v, one);
+    bad |= _mm512_mask_cmpgt_epu16_mask(live, j, top);  // -1 + 1 = 0 is fine; below -1 wraps to large
+    const __m256i c8 = _mm512_cvtepi16_epi8(_mm512_permutexvar_epi16(j, table));
+    if (live == ~__mmask32{0}) _mm256_storeu_si256(reinterpret_cast<__m256i*>(codes + i), c8);
+    else _mm256_mask_storeu_epi8(codes + i, live, c8);
+    for (int e = 0; e <= L; ++e)
+      cnt[e] += static_cast<std::uint64_t>(_mm_popcnt_u32(_mm512_mask_cmpeq_epi16_mask(live, j, _mm512_set1_epi16(static_cast<short>(e)))));
+  }
+  for (int e = 0; e <= L; ++e) counts[e] += static_cast<std::int64_t>(cnt[e]);
+  return bad == 0;
+}
+
 #else
 
 bool cpu_codes_avx512() { return false; }
+bool code_levels_bytes_avx512(const std::int16_t*, std::size_t, int, const std::uint8_t*, std::uint8_t*,
+                              std::int64_t*) {
+  return false;
+}
 void code_numeric_bytes_avx512(const float*, std::size_t, const float*, int, float, float, std::uint8_t,
                                std::uint8_t*, NumericTally&) {}
 

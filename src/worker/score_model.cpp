@@ -2,6 +2,7 @@
 #include "worker/score_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -148,6 +149,9 @@ void ScoreModel::validate(const std::string& where) const {
                          std::to_string(classes[static_cast<std::size_t>(t.inputs[k])]));
   if (!score_learn_share.empty() && score_learn_share.size() != score_cuts.size() + 1)
     throw InputError(where + ": score learning shares do not match the score bins");
+  for (std::size_t j = 0; j < score_cuts.size(); ++j)
+    if (!std::isfinite(score_cuts[j]) || (j > 0 && !(score_cuts[j - 1] < score_cuts[j])))
+      throw InputError(where + ": score bin cuts are not finite and strictly ascending");
 }
 
 std::string ScoreModel::fingerprint() const {
@@ -189,6 +193,13 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
   }
   pop_level_class_.push_back(c.missing_class);  // entry L: a missing value (apply's branch-free lookup)
   pop_level_unseen_.push_back(0);
+  const auto L = static_cast<int>(v.levels.size());
+  levels_ = L <= kMaxByteLevels && c.n_classes <= 256 &&
+            std::all_of(pop_level_class_.begin(), pop_level_class_.end(), [&](int k) { return k >= 0 && k < c.n_classes; });
+  if (levels_) {
+    level_cls8_.push_back(static_cast<std::uint8_t>(c.missing_class));
+    for (int l = 0; l < L; ++l) level_cls8_.push_back(static_cast<std::uint8_t>(pop_level_class_[static_cast<std::size_t>(l)]));
+  }
 }
 
 void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
@@ -274,6 +285,21 @@ void InputCoder::apply_bytes(const float* raw, std::int64_t n, std::uint8_t* cod
   counts.missing += t.nan;
   counts.nonfinite += n - t.finite - t.nan;
   counts.out_of_range += t.out_of_range;
+}
+
+void InputCoder::apply_levels(const std::int16_t* lv, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
+                              std::int64_t* classes) const {
+  if (!levels_) throw Error("InputCoder::apply_levels: input '" + c_->variable + "' is not coded from level codes");
+  const int L = static_cast<int>(level_cls8_.size()) - 1;
+  std::array<std::int64_t, kMaxByteLevels + 1> cnt{};
+  if (!code_levels_bytes(lv, static_cast<std::size_t>(n), L, level_cls8_.data(), codes, cnt.data()))
+    throw InputError("variable '" + c_->variable + "' holds a level code outside its " + std::to_string(L) + " levels");
+  counts.missing += cnt[0];
+  for (int j = 0; j <= L; ++j) {
+    const auto e = static_cast<std::size_t>(j);
+    classes[level_cls8_[e]] += cnt[e];
+    if (j > 0) counts.unseen += pop_level_unseen_[e - 1] ? cnt[e] : 0;
+  }
 }
 
 double psi(const std::vector<double>& expected, const std::vector<double>& actual) {

@@ -95,6 +95,13 @@ class InputCoder {
   /// Same codes as apply, as bytes, and adds each class's count to classes[0 .. n_classes).
   void apply_bytes(const float* raw, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
                    std::int64_t* classes) const;
+  /// Whether apply_levels serves this input: categorical under the interim rules (no transform,
+  /// not by_code), at most 255 population levels, at most 256 classes.
+  bool codes_levels() const { return levels_; }
+  /// Same codes as apply, from the population's int16 level codes (-1 = missing) as bytes, and adds
+  /// each class's count to classes[0 .. n_classes). A code outside the levels: InputError.
+  void apply_levels(const std::int16_t* lv, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
+                    std::int64_t* classes) const;
   const InputCoding& coding() const { return *c_; }
 
  private:
@@ -103,6 +110,8 @@ class InputCoder {
   std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
   std::vector<int> pop_level_unseen_;  ///< 1 where the level is unknown to the model (last entry: missing)
   bool bytes_ = false;                 ///< see codes_bytes()
+  bool levels_ = false;                ///< see codes_levels()
+  std::vector<std::uint8_t> level_cls8_;  ///< apply_levels: entry 0 the missing class, entry l + 1 level l's
   std::vector<float> cuts_f_;          ///< the cuts as float (apply_bytes)
 };
 

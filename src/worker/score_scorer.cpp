@@ -162,17 +162,28 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
   } else if (blk.lo != lo || blk.hi != hi) {
     throw Error("scoring: block out of step");
   }
+  // A mapped input: float32 values, or int16 level codes when its coder reads them.
+  const auto view = [&](std::size_t k, const float*& col, const std::int16_t*& lv) {
+    PhaseTimer timer(cpu, kRead);
+    const auto& name = coders_[k].coding().variable;
+    col = nullptr, lv = nullptr;
+    if (code_bytes_ == 1 && coders_[k].codes_levels()) lv = pop_.view_codes(name, lo, hi - lo);
+    else col = pop_.view_var(name, lo, hi - lo);
+    return col || lv;
+  };
+  const auto release = [&](const float* col, const std::int16_t* lv) {
+    if (col) pop_.release_view(col, (hi - lo) * static_cast<std::int64_t>(sizeof(float)));
+    if (lv) pop_.release_view(lv, (hi - lo) * static_cast<std::int64_t>(sizeof(std::int16_t)));
+  };
   if (which == Columns::Mapped) {
     // Mapped columns are claimed one at a time by whichever thread gets there first.
     for (std::size_t i; (i = blk.claim.fetch_add(1)) < blk.mapped.size();) {
       const std::size_t k = blk.mapped[i];
       const float* col = nullptr;
-      {
-        PhaseTimer timer(cpu, kRead);
-        col = pop_.view_var(coders_[k].coding().variable, lo, hi - lo);
-      }
-      code_column(k, col, blk, sc, cpu);
-      pop_.release_view(col, hi - lo);
+      const std::int16_t* lv = nullptr;
+      view(k, col, lv);
+      code_column(k, col, lv, blk, sc, cpu);
+      release(col, lv);
       blk.coded.fetch_add(1);
       if (between) between();
     }
@@ -181,31 +192,33 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
   for (std::size_t k = 0; k < p; ++k) {
     if (between) between();
     const float* col = nullptr;
-    {
-      PhaseTimer timer(cpu, kRead);
-      col = pop_.view_var(coders_[k].coding().variable, lo, hi - lo);  // mapped: no copy, no HDF5 call
-      if (col && which == Columns::Unmapped) {  // left to the claims (Columns::Mapped)
-        blk.mapped.push_back(k);
-        continue;
-      }
-      if (!col) {
-        sc.col.resize(static_cast<std::size_t>(hi - lo));
-        pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
-      }
+    const std::int16_t* lv = nullptr;
+    if (view(k, col, lv) && which == Columns::Unmapped) {  // left to the claims (Columns::Mapped)
+      blk.mapped.push_back(k);
+      continue;
     }
-    code_column(k, col ? col : sc.col.data(), blk, sc, cpu);
-    if (col) pop_.release_view(col, hi - lo);
+    if (!col && !lv) {
+      PhaseTimer timer(cpu, kRead);
+      sc.col.resize(static_cast<std::size_t>(hi - lo));
+      pop_.read_var(coders_[k].coding().variable, lo, hi - lo, sc.col.data());
+      col = sc.col.data();
+    }
+    code_column(k, col, lv, blk, sc, cpu);
+    if (col != sc.col.data()) release(col, lv);
   }
 }
 
-void Scorer::code_column(std::size_t k, const float* col, Block& blk, Scratch& sc, PhaseSeconds& cpu) const {
+void Scorer::code_column(std::size_t k, const float* col, const std::int16_t* lv, Block& blk, Scratch& sc,
+                         PhaseSeconds& cpu) const {
   PhaseTimer timer(cpu, kCode);
   const std::int64_t lo = blk.lo;
-  if (counted_at_coding(k)) {  // bytes and class counts in one pass (score_coding.hpp)
+  if (lv || (code_bytes_ == 1 && coders_[k].codes_bytes())) {  // bytes and class counts in one pass
     for (auto& pt : blk.parts) {
       const auto i0 = static_cast<std::size_t>(pt.begin - lo);
-      coders_[k].apply_bytes(col + i0, pt.end - pt.begin, blk.narrow.data() + k * stride() + i0, pt.counts[k],
-                             pt.classes.data() + st_.class_offset[k]);
+      std::uint8_t* out = blk.narrow.data() + k * stride() + i0;
+      std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
+      if (lv) coders_[k].apply_levels(lv + i0, pt.end - pt.begin, out, pt.counts[k], cc);
+      else coders_[k].apply_bytes(col + i0, pt.end - pt.begin, out, pt.counts[k], cc);
     }
     return;
   }
@@ -219,10 +232,11 @@ void Scorer::code_column(std::size_t k, const float* col, Block& blk, Scratch& s
       coders_[k].apply(col + i0, static_cast<std::int64_t>(bn), tmp, pt.counts[k]);
       std::int64_t* cc = pt.classes.data() + st_.class_offset[k];
       const std::size_t o = k * stride() + i0;
-      if (code_bytes_ != 1 || K > kCompareClasses) count_classes(tmp, bn, K, cc, sc.h4);
+      // (code bytes, few classes, not counted_at_coding: counted by the scoring thread when it
+      // reaches the part, score_chunk)
+      if (code_bytes_ != 1 || K > kCompareClasses || counted_at_coding(k)) count_classes(tmp, bn, K, cc, sc.h4);
       if (code_bytes_ == 1) {
         std::copy_n(tmp, bn, blk.narrow.data() + o);
-        // (K <= kCompareClasses: counted by the scoring thread when it reaches the part, score_chunk)
       } else if (code_bytes_ == 2) {
         std::copy_n(tmp, bn, reinterpret_cast<std::uint16_t*>(blk.narrow.data()) + o);
       } else {
@@ -282,23 +296,11 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     std::sort(keys.begin(), keys.end(),
               [id](const SortKey& a, const SortKey& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
   }
-  auto& order = order_;
-  order.resize(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = keys[i].row;
   const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
-  for (std::size_t q = 0; q < n;) {
-    std::size_t e = q;
-    while (e < n && keys[e].k == keys[q].k) ++e;
-    const double pct = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / static_cast<double>(n);
-    for (std::size_t k = q; k < e; ++k) {
-      b.rank[order[k]] = static_cast<std::int32_t>(k + 1);
-      b.pct[order[k]] = pct;
-      b.flag[order[k]] = k < top ? 1 : 0;
-    }
-    q = e;
-  }
-  // The national histogram: its 8 MB miss the cache at every row (even in p order bins are far
-  // apart), so each row's line is prefetched a few rows ahead.
+  // One pass in rank order: ranks, percentiles and flags scattered to file order, and the national
+  // histogram. Its 8 MB miss the cache at every row (even in p order bins are far apart), so each
+  // row's line is prefetched a few rows ahead. (Local pointers: stores through the vectors' data
+  // would make the compiler reload every pointer at every row.)
   auto bin_of = [](std::uint64_t key) {
     const std::uint64_t bits = ~key;
     double p;
@@ -307,9 +309,24 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
   };
   constexpr std::size_t kAhead = 16;
   std::int64_t* hist = st_.hist.data();
-  for (std::size_t k = 0; k < n; ++k) {
-    if (k + kAhead < n) __builtin_prefetch(hist + bin_of(keys[k + kAhead].k), 1);
-    ++hist[bin_of(keys[k].k)];
+  const SortKey* key = keys.data();
+  std::int32_t* rank = b.rank.data();
+  double* pct = b.pct.data();
+  std::uint8_t* flag = b.flag.data();
+  const auto dn = static_cast<double>(n);
+  for (std::size_t q = 0; q < n;) {
+    std::size_t e = q + 1;
+    while (e < n && key[e].k == key[q].k) ++e;
+    const double pq = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / dn;
+    for (std::size_t k = q; k < e; ++k) {
+      if (k + kAhead < n) __builtin_prefetch(hist + bin_of(key[k + kAhead].k), 1);
+      ++hist[bin_of(key[k].k)];
+      const std::uint32_t row = key[k].row;
+      rank[row] = static_cast<std::int32_t>(k + 1);
+      pct[row] = pq;
+      flag[row] = k < top ? 1 : 0;
+    }
+    q = e;
   }
   r.flagged = static_cast<std::int64_t>(std::min(top, n));
   double sum = 0;
@@ -320,10 +337,23 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     std::uint64_t bits;
     std::memcpy(&bits, &p, sizeof bits);
     chk += mix64(static_cast<std::uint64_t>(b.id[i]) ^ mix64(bits));
-    std::size_t sb = 0;  // cuts not >= p (cuts ascending; = upper_bound with <=), without branches
-    for (const double cut : m_.score_cuts) sb += !(p <= cut);
-    ++st_.score_bins[sb];
   }
+  // Score bins (row in bin j: j cuts not >= p; cuts ascending) from the rank order, where p
+  // descends: #(!(p <= cut)) is a prefix of it for every cut (NaN, if ever, sorts first and counts
+  // above every cut, as a compare would), found by binary search.
+  const auto above = [&](double cut) {
+    return static_cast<std::int64_t>(std::partition_point(keys.begin(), keys.end(), [&](const SortKey& x) {
+                                       return !(b.prob[x.row] <= cut);
+                                     }) - keys.begin());
+  };
+  const std::size_t nc = m_.score_cuts.size();
+  std::int64_t prev = static_cast<std::int64_t>(n);
+  for (std::size_t j = 0; j < nc; ++j) {
+    const std::int64_t g = above(m_.score_cuts[j]);
+    st_.score_bins[j] += prev - g;
+    prev = g;
+  }
+  st_.score_bins[nc] += prev;
   r.checksum = chk;
   r.mean = n ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
   for (std::size_t k = 0; k < 9; ++k) {  // R type 7 on the ascending order
@@ -334,7 +364,7 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     const double h = static_cast<double>(n - 1) * static_cast<double>(k + 1) / 10.0;
     const auto lo = static_cast<std::size_t>(std::floor(h));
     const auto hi = std::min(lo + 1, n - 1);
-    const double xl = b.prob[order[n - 1 - lo]], xh = b.prob[order[n - 1 - hi]];
+    const double xl = b.prob[keys[n - 1 - lo].row], xh = b.prob[keys[n - 1 - hi].row];
     r.deciles[k] = xl + (h - static_cast<double>(lo)) * (xh - xl);
   }
 }

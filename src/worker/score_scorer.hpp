@@ -202,10 +202,15 @@ class Scorer {
   /// single one stalls on store-to-load forwarding when the same class repeats.
   static void count_classes(const int* ck, std::size_t n, std::size_t K, std::int64_t* cc, std::vector<std::uint32_t>& h4);
 
-  /// Codes input k's raw column `col` (rows blk.lo..blk.hi) into blk, with its parts' counts.
-  void code_column(std::size_t k, const float* col, Block& blk, Scratch& sc, PhaseSeconds& cpu) const;
-  /// Whether input k is coded into bytes with its class counts in one pass (InputCoder::apply_bytes).
-  bool counted_at_coding(std::size_t k) const { return code_bytes_ == 1 && coders_[k].codes_bytes(); }
+  /// Codes input k's raw column (rows blk.lo..blk.hi: float values `col`, or int16 level codes
+  /// `lv` when not null) into blk, with its parts' counts.
+  void code_column(std::size_t k, const float* col, const std::int16_t* lv, Block& blk, Scratch& sc,
+                   PhaseSeconds& cpu) const;
+  /// Whether input k's class counts are found when it is coded (whatever the path), not by the
+  /// scoring thread (score_chunk's count_codes): inputs InputCoder codes into bytes.
+  bool counted_at_coding(std::size_t k) const {
+    return code_bytes_ == 1 && (coders_[k].codes_bytes() || coders_[k].codes_levels());
+  }
 
   /// Ranks, percentiles, flags and the summary of one whole Caf.
   void rank_caf(CafBuffers& b, CafResult& r);
@@ -218,7 +223,6 @@ class Scorer {
   PhaseSeconds cpu_{};
   std::vector<SortKey> keys_, sort_tmp_;
   std::vector<SortKey32> prefix_, prefix_tmp_;
-  std::vector<std::uint32_t> order_;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;
   KernelPlan plan_;

@@ -1,8 +1,13 @@
 // `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
-// identical output files at 1 and 3 ranks and at 1 and 2 threads, and bad input -> exit code 2, one clear line, no file.
+// identical output files at 1 and 3 ranks, at 1 and 2 threads and with or without the mapped
+// inputs, and bad input -> exit code 2, one clear line, no file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/h5.hpp"
 
 #include "run_dmde.hpp"
 
@@ -15,12 +20,12 @@ std::string tmp(const std::string& name) { return dmde::test::tmp_path(name); } 
 }  // namespace
 
 TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
-  // `dmde generate` aligns its chunks, so score codes the float32 inputs from a read-only mapping.
+  // `dmde generate` aligns its chunks, so score codes the float32 and int16 inputs from a read-only mapping.
   const auto pop = tmp("dmde_smap_pop.h5"), model = tmp("dmde_smap.dmde");
   const auto a = tmp("dmde_smap_a.h5"), b = tmp("dmde_smap_b.h5"), c = tmp("dmde_smap_c.h5");
   auto r = run(2, "generate population --rows 30000 --vars 72 -o " + pop);
   ASSERT_EQ(r.code, 0) << r.output;
-  r = run(1, "score-fixture --population " + pop + " --inputs 20 -o " + model);
+  r = run(1, "score-fixture --population " + pop + " --inputs 20 -o " + model + " --json " + model + ".json");
   ASSERT_EQ(r.code, 0) << r.output;
   r = run(1, "--log-level debug score --model " + model + " --population " + pop + " -o " + a +
                  " --threads 2 --chunk-rows 4096");
@@ -28,13 +33,35 @@ TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
   const auto at = r.output.find(" of 20 inputs coded from the mapped file");
   ASSERT_NE(at, std::string::npos) << r.output;
   const auto from = r.output.rfind(' ', at - 1) + 1;
-  EXPECT_GT(std::stoi(r.output.substr(from, at - from)), 5) << r.output;  // the numeric inputs
+  EXPECT_EQ(std::stoi(r.output.substr(from, at - from)), 20) << r.output;  // numeric and categorical
   r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-mmap --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   r = run(2, "score --model " + model + " --population " + pop + " -o " + c + " --threads 1 --chunk-rows 4096");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-mmap differs";
   EXPECT_EQ(std::system(("h5diff -q " + a + " " + c + " >/dev/null 2>&1").c_str()), 0) << "2 ranks differ";
+  // A level code outside a categorical input's levels, in a copy of the file: coded from the
+  // mapping (1 rank, 2 threads; 2 ranks) and through HDF5 (--no-mmap), a clear error and no file.
+  std::string cat;
+  const auto spec = nlohmann::json::parse(std::ifstream(model + ".json"));
+  for (const auto& in : spec.at("inputs"))
+    if (in["categorical"].get<bool>()) cat = in["variable"].get<std::string>();
+  ASSERT_FALSE(cat.empty()) << "no categorical input in the fixture model";
+  const auto badpop = tmp("dmde_smap_badpop.h5"), bad = tmp("dmde_smap_bad.h5");
+  std::filesystem::copy_file(pop, badpop, std::filesystem::copy_options::overwrite_existing);
+  {
+    const auto f = dmde::h5::File::open(badpop, true);
+    const std::int16_t wrong = 99;
+    f.group("variables").dataset(cat).write(&wrong, 20001, 1);
+  }
+  for (const auto& how : {std::string("1 --threads 2"), std::string("2 --threads 1"), std::string("1 --no-mmap")}) {
+    r = run(how[0] - '0', "score --model " + model + " --population " + badpop + " -o " + bad + how.substr(1));
+    EXPECT_EQ(r.code, 2) << how << ": " << r.output;
+    EXPECT_NE(r.output.find("'" + cat + "' holds"), std::string::npos) << how << ": " << r.output;
+    EXPECT_NE(r.output.find("outside its"), std::string::npos) << how << ": " << r.output;
+    EXPECT_FALSE(std::filesystem::exists(bad)) << how;
+  }
+  for (const auto& p : {pop, badpop, model, model + ".json", a, b, c}) std::filesystem::remove(p);
 }
 
 TEST(ScoreCli, SameFileAtOneAndThreeRanksAndBadInputLeavesNothing) {

@@ -1,13 +1,16 @@
-// Numeric inputs coded into bytes with their class counts in one pass (worker/score_coding.hpp):
-// a hand-checked case, and both forms (AVX-512 when the CPU has it, portable) against a direct
-// per-value tally, for every cut count, with NaN, +/-inf, values equal to cuts and odd lengths.
+// Inputs coded into 1-byte class codes with their class counts in one pass (worker/score_coding.hpp):
+// numeric values against cuts and categorical int16 level codes. Hand-checked cases, and both forms
+// (AVX-512 when the CPU has it, portable) against a direct per-value tally, for every cut count and
+// several level counts, with NaN, +/-inf, values equal to cuts, bad level codes and odd lengths.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "worker/score_coding.hpp"
 #include "worker/score_model.hpp"
 
@@ -121,4 +124,67 @@ TEST(ScoreCodingBytes, BothFormsEqualADirectTallyForEveryCutCount) {
     }
   }
   if (!coding_uses_avx512()) GTEST_LOG_(INFO) << "no AVX-512 here: only the portable form was compared";
+}
+
+TEST(ScoreCodingBytes, LevelCodesHandCase) {
+  // Population levels a, b (schema()); training levels b -> 0, c -> 1, others unseen -> 2, missing -> 3.
+  InputCoding c;
+  c.variable = "c";
+  c.categorical = true;
+  c.levels = {"b", "c"};
+  c.level_class = {0, 1};
+  c.n_classes = 4, c.unseen_class = 2, c.missing_class = 3;
+  InputCoder coder(c, schema(), "P.h5");
+  ASSERT_TRUE(coder.codes_levels());
+  const std::vector<std::int16_t> lv = {1, 0, -1, 1, 1, 0};  // b, a (unseen), missing, b, b, a
+  std::vector<std::uint8_t> codes(lv.size());
+  std::vector<std::int64_t> classes(4, 0);
+  CodingCounts n;
+  coder.apply_levels(lv.data(), 6, codes.data(), n, classes.data());
+  EXPECT_EQ(codes, (std::vector<std::uint8_t>{0, 2, 3, 0, 0, 2}));
+  EXPECT_EQ(classes, (std::vector<std::int64_t>{3, 0, 2, 1}));
+  EXPECT_EQ(n.unseen, 2);
+  EXPECT_EQ(n.missing, 1);
+  const std::vector<std::int16_t> bad = {0, 2};  // code 2: outside the file's 2 levels
+  try {
+    coder.apply_levels(bad.data(), 2, codes.data(), n, classes.data());
+    FAIL() << "a level code outside the levels was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'c' holds a level code outside its 2 levels"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ScoreCodingBytes, LevelFormsEqualADirectTally) {
+  std::mt19937_64 g(5);
+  for (const int L : {0, 1, 6, 30, 31, 40, 255}) {
+    std::vector<std::uint8_t> cls(static_cast<std::size_t>(L) + 1);
+    for (auto& c : cls) c = static_cast<std::uint8_t>(g() % 200);
+    for (const std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{32}, std::size_t{1001}}) {
+      std::vector<std::int16_t> lv(n);
+      for (auto& v : lv) v = static_cast<std::int16_t>(static_cast<int>(g() % static_cast<unsigned>(L + 1)) - 1);
+      std::vector<std::uint8_t> want(n);
+      std::vector<std::int64_t> ref(static_cast<std::size_t>(L) + 1, 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto j = static_cast<std::size_t>(lv[i] + 1);
+        want[i] = cls[j];
+        ++ref[j];
+      }
+      for (const bool simd : {false, true}) {
+        const std::string what = "L=" + std::to_string(L) + " n=" + std::to_string(n) + " simd=" + std::to_string(simd);
+        std::vector<std::uint8_t> got(n + 1, 0xee);
+        std::vector<std::int64_t> cnt(static_cast<std::size_t>(L) + 1, 0);
+        EXPECT_TRUE(code_levels_bytes(lv.data(), n, L, cls.data(), got.data(), cnt.data(), simd)) << what;
+        EXPECT_EQ(std::vector<std::uint8_t>(got.begin(), got.begin() + static_cast<std::ptrdiff_t>(n)), want) << what;
+        EXPECT_EQ(got[n], 0xee) << what;
+        EXPECT_EQ(cnt, ref) << what;
+        if (n == 0) continue;
+        for (const std::int16_t wrong : {static_cast<std::int16_t>(L), static_cast<std::int16_t>(-2), std::int16_t{32767}}) {
+          auto bad = lv;
+          bad[n - 1] = wrong;  // the last value: the vector form's tail too
+          std::vector<std::int64_t> junk(static_cast<std::size_t>(L) + 1, 0);
+          EXPECT_FALSE(code_levels_bytes(bad.data(), n, L, cls.data(), got.data(), junk.data(), simd)) << what << " code " << wrong;
+        }
+      }
+    }
+  }
 }
