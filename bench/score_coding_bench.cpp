@@ -34,7 +34,8 @@ void run(benchmark::State& st, bool simd) {
   for (auto _ : st) {
     for (std::size_t i = 0; i < d.x.size(); i += 4096)
       dmde::worker::code_numeric_bytes(d.x.data() + i, 4096, d.cuts.data(), m, -3.f, 3.f,
-                                       static_cast<std::uint8_t>(m + 1), codes.data() + i, t, simd);
+                                       static_cast<std::uint8_t>(m + 1), codes.data() + i, t,
+                                       dmde::worker::CutRule::Interim, simd);
     benchmark::DoNotOptimize(codes.data());
   }
   st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(d.x.size()));

@@ -10,43 +10,54 @@ namespace dmde::worker {
 // score_coding_avx512.cpp
 bool cpu_codes_avx512();
 void code_numeric_bytes_avx512(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
-                               std::uint8_t missing, std::uint8_t* codes, NumericTally& t);
+                               std::uint8_t missing, std::uint8_t* codes, NumericTally& t, CutRule rule);
 bool code_levels_bytes_avx512(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls,
                               std::uint8_t* codes, std::int64_t* counts);
 
 namespace {
 
-template <int M>
+template <int M, CutRule R>
 void code_bytes(const float* raw, std::size_t n, const float* cuts, float lo, float hi, std::uint8_t missing,
                 std::uint8_t* codes, NumericTally& t) {
   const float inf = std::numeric_limits<float>::infinity();
-  // 32-bit lanes so that the compiler vectorizes; per call at most 4096 rows (the caller's blocks
-  // may be longer: counters are flushed every 4096 rows).
+  // 32-bit lanes so that the compiler vectorizes; counters flushed every 4096 rows.
   constexpr std::size_t kRun = 4096;
   for (std::size_t i0 = 0; i0 < n; i0 += kRun) {
     const std::size_t i1 = i0 + kRun < n ? i0 + kRun : n;
-    int fin_n = 0, nan_n = 0, oor = 0;
+    int coded_n = 0, nan_n = 0, inf_n = 0, oor = 0;
     int above[M > 0 ? M : 1] = {};
     for (std::size_t i = i0; i < i1; ++i) {
       const float x = raw[i];
-      const int fin = static_cast<int>(std::fabs(x) < inf);
+      const int nan = static_cast<int>(x != x), isinf = static_cast<int>(std::fabs(x) == inf);
+      const int ok = R == CutRule::Interim ? 1 - nan - isinf : 1 - nan;
       int k = 0;
       for (int j = 0; j < M; ++j) {
-        const int g = static_cast<int>(x > cuts[j]) & fin;
+        const int g = static_cast<int>(R == CutRule::Interim ? x > cuts[j] : x >= cuts[j]) & ok;
         k += g;
         above[j] += g;
       }
-      codes[i] = static_cast<std::uint8_t>(missing + fin * (k - missing));
-      fin_n += fin;
-      nan_n += static_cast<int>(x != x);
-      oor += fin & static_cast<int>((x < lo) | (x > hi));
+      codes[i] = static_cast<std::uint8_t>(missing + ok * (k - missing));
+      coded_n += ok, nan_n += nan, inf_n += isinf;
+      oor += ok & static_cast<int>((x < lo) | (x > hi));
     }
-    t.finite += fin_n, t.nan += nan_n, t.out_of_range += oor;
+    t.coded += coded_n, t.nan += nan_n, t.inf += inf_n, t.out_of_range += oor;
     for (int j = 0; j < M; ++j) t.above[static_cast<std::size_t>(j)] += above[j];
   }
 }
 
 }  // namespace
+
+float float_at_or_above(double c) {
+  float f = static_cast<float>(c);
+  if (static_cast<double>(f) < c) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+float float_at_or_below(double c) {
+  float f = static_cast<float>(c);
+  if (static_cast<double>(f) > c) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
 
 bool coding_uses_avx512() {
   static const bool yes = cpu_codes_avx512();
@@ -54,11 +65,14 @@ bool coding_uses_avx512() {
 }
 
 void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
-                        std::uint8_t missing, std::uint8_t* codes, NumericTally& t, bool simd) {
-  if (simd && coding_uses_avx512()) return code_numeric_bytes_avx512(raw, n, cuts, m, lo, hi, missing, codes, t);
+                        std::uint8_t missing, std::uint8_t* codes, NumericTally& t, CutRule rule, bool simd) {
+  if (simd && coding_uses_avx512()) return code_numeric_bytes_avx512(raw, n, cuts, m, lo, hi, missing, codes, t, rule);
+  const bool spec = rule == CutRule::Spec;
   switch (m) {
-#define DMDE_CUTS(M) \
-  case M: return code_bytes<M>(raw, n, cuts, lo, hi, missing, codes, t);
+#define DMDE_CUTS(M)                                                                               \
+  case M:                                                                                          \
+    return spec ? code_bytes<M, CutRule::Spec>(raw, n, cuts, lo, hi, missing, codes, t)            \
+                : code_bytes<M, CutRule::Interim>(raw, n, cuts, lo, hi, missing, codes, t);
     DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
     DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
 #undef DMDE_CUTS

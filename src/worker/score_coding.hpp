@@ -1,8 +1,9 @@
 #pragma once
-// Internal to score*.cpp: numeric inputs coded straight into 1-byte class codes, with the class
-// counts found on the way. For a finite x the code is the number of cuts below it (x > cut), so
-// with ascending cuts the count of class c is #(x > cut[c-1]) - #(x > cut[c]): counting each
+// Internal to score*.cpp: inputs coded straight into 1-byte class codes, with the class counts
+// found on the way. For a coded numeric value the code is the number of cuts below it, so with
+// ascending cuts the count of class c is #(x above cut[c-1]) - #(x above cut[c]): counting each
 // cut's compares gives every class count, and no second pass over the codes is needed.
+// Categorical level codes go through a table, and each table entry's count is kept.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -12,19 +13,26 @@ namespace dmde::worker {
 /// Cuts handled by code_numeric_bytes (the synthetic models have 1-4; quantile bins rarely exceed 15).
 constexpr int kMaxByteCuts = 15;
 
+/// How numeric values meet their cuts (worker/score_model.hpp, model/prep_spec.hpp):
+/// Interim: code = #(cuts < x) for finite x; NaN and +/-inf -> the missing code.
+/// Spec:    code = #(cuts <= x) for every x but NaN (+/-inf are values); NaN -> the missing code.
+enum class CutRule { Interim, Spec };
+
 /// Tallies of one code_numeric_bytes call.
 struct NumericTally {
-  std::int64_t finite = 0;        ///< finite values (coded by their cuts)
+  std::int64_t coded = 0;         ///< values coded by their cuts (Interim: finite; Spec: not NaN)
   std::int64_t nan = 0;           ///< NaN (missing)
-  std::int64_t out_of_range = 0;  ///< finite and outside [lo, hi]
-  std::array<std::int64_t, kMaxByteCuts> above{};  ///< above[j]: finite values > cuts[j]
+  std::int64_t inf = 0;           ///< +/-inf
+  std::int64_t out_of_range = 0;  ///< coded and outside [lo, hi]
+  std::array<std::int64_t, kMaxByteCuts> above{};  ///< above[j]: coded values above cuts[j] (Spec: or equal)
 };
 
-/// codes[i] = #{j : raw[i] > cuts[j]} for finite raw[i], else `missing` (NaN and +/-inf), for
-/// 0 <= m <= kMaxByteCuts ascending cuts; adds to `t`. `simd` picks the AVX-512 form when the CPU
-/// has it (same results); false forces the portable form (tests compare the two).
+/// codes[i] = the code of raw[i] under `rule` against 0 <= m <= kMaxByteCuts ascending cuts, or
+/// `missing`; adds to `t`. `simd` picks the AVX-512 form when the CPU has it (same results); false
+/// forces the portable form (tests compare the two).
 void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
-                        std::uint8_t missing, std::uint8_t* codes, NumericTally& t, bool simd = true);
+                        std::uint8_t missing, std::uint8_t* codes, NumericTally& t, CutRule rule = CutRule::Interim,
+                        bool simd = true);
 
 /// Most levels (plus the missing entry) code_levels_bytes handles.
 constexpr int kMaxByteLevels = 255;
@@ -37,7 +45,12 @@ constexpr int kMaxByteLevels = 255;
 bool code_levels_bytes(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls, std::uint8_t* codes,
                        std::int64_t* counts, bool simd = true);
 
-/// Whether code_numeric_bytes(simd = true) runs the AVX-512 form on this CPU.
+/// Whether the `simd` forms run AVX-512 on this CPU.
 bool coding_uses_avx512();
+
+/// The smallest float >= c and the largest float <= c: for a float x, x >= c exactly when
+/// x >= float_at_or_above(c), and x > c when x > float_at_or_below(c) (double cuts, float values).
+float float_at_or_above(double c);
+float float_at_or_below(double c);
 
 }  // namespace dmde::worker

@@ -166,24 +166,52 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
   if (cat != c.categorical)
     throw InputError("variable '" + c.variable + "' is " + (cat ? "categorical" : "numeric") + " in '" + pop_path +
                      "' but the model expects it " + (c.categorical ? "categorical" : "numeric"));
+  const auto in_range = [&](int k) { return k >= 0 && k < c.n_classes; };
+  // The byte paths (apply_bytes, apply_levels): same codes and counts as apply, in one pass.
+  const auto numeric_bytes = [&](std::vector<float> cuts, float lo, float hi, int miss, CutRule rule, bool unseen_nan) {
+    // Ascending (NaN-free) cuts make the class counts differences of the cuts' counts (score_coding.hpp).
+    bool ascending = true;
+    for (std::size_t j = 0; j < cuts.size(); ++j)
+      ascending = ascending && !std::isnan(cuts[j]) && (j == 0 || cuts[j - 1] <= cuts[j]);
+    const int m = static_cast<int>(cuts.size());
+    bytes_ = ascending && m <= kMaxByteCuts && m < c.n_classes && c.n_classes <= 256 && in_range(miss);
+    cuts_f_ = std::move(cuts);
+    lo_f_ = lo, hi_f_ = hi, miss8_ = static_cast<std::uint8_t>(miss), rule_ = rule, unseen_nan_ = unseen_nan;
+  };
+  const auto level_bytes = [&](std::vector<int> cls, std::vector<std::uint8_t> uns) {  // entry 0: missing
+    levels_ = static_cast<int>(cls.size()) - 1 <= kMaxByteLevels && c.n_classes <= 256 &&
+              std::all_of(cls.begin(), cls.end(), in_range);
+    if (!levels_) return;
+    level_cls8_.assign(cls.begin(), cls.end());
+    level_uns8_ = std::move(uns);
+  };
   if (!c.transform.empty()) {
     t_ = {cat ? c.transform.front().with_levels(v.levels) : c.transform.front()};
+    const auto& t = t_.front();
+    const int miss = t.missing_class >= 0 ? t.missing_class : t.fallback_class;
+    if (!cat) {  // x >= cut in double, for a float x: x >= the smallest float >= cut
+      std::vector<float> cuts;
+      for (const double cut : t.cuts) cuts.push_back(float_at_or_above(cut));
+      numeric_bytes(std::move(cuts), float_at_or_above(t.train_min), float_at_or_below(t.train_max), miss,
+                    CutRule::Spec, t.missing_class < 0);
+    } else {
+      const int other = t.other_class >= 0 ? t.other_class : t.fallback_class;
+      std::vector<int> cls{miss};
+      std::vector<std::uint8_t> uns{static_cast<std::uint8_t>(t.missing_class < 0)};
+      for (const int k : t.level_class) cls.push_back(k >= 0 ? k : other), uns.push_back(k < 0);
+      level_bytes(std::move(cls), std::move(uns));
+    }
     return;
   }
   if (c.by_code && pop.kind != "prepared")  // raw level codes are not classes: refuse, never guess
     throw InputError("the model has no preprocessing spec, so it scores prepared tables only, and '" + pop_path +
                      "' is a '" + pop.kind + "' table: retrain with the spec (dmde train --prep-spec <prepared>.spec)");
-  if (!cat && !c.by_code) {
-    cuts_f_.assign(c.cuts.begin(), c.cuts.end());
-    // Ascending (NaN-free) cuts make the class counts differences of the cuts' counts (score_coding.hpp).
-    bool ascending = true;
-    for (std::size_t j = 0; j < cuts_f_.size(); ++j)
-      ascending = ascending && !std::isnan(cuts_f_[j]) && (j == 0 || cuts_f_[j - 1] <= cuts_f_[j]);
-    const int m = static_cast<int>(cuts_f_.size());
-    bytes_ = ascending && m <= kMaxByteCuts && m < c.n_classes && c.n_classes <= 256 && c.missing_class >= 0 &&
-             c.missing_class < c.n_classes;
+  if (c.by_code) return;
+  if (!cat) {  // the interim rules: cuts and range as float, as apply compares them
+    numeric_bytes(std::vector<float>(c.cuts.begin(), c.cuts.end()), static_cast<float>(c.lo),
+                  static_cast<float>(c.hi), c.missing_class, CutRule::Interim, false);
+    return;
   }
-  if (!cat || c.by_code) return;
   std::unordered_map<std::string, int> cls;
   for (std::size_t k = 0; k < c.levels.size(); ++k) cls.emplace(c.levels[k], c.level_class[k]);
   for (const auto& name : v.levels) {
@@ -191,15 +219,13 @@ InputCoder::InputCoder(const InputCoding& c, const TableSchema& pop, const std::
     pop_level_class_.push_back(it == cls.end() ? c.unseen_class : it->second);
     pop_level_unseen_.push_back(it == cls.end() ? 1 : 0);
   }
+  std::vector<int> lcls{c.missing_class};
+  std::vector<std::uint8_t> luns{0};
+  for (std::size_t l = 0; l < v.levels.size(); ++l)
+    lcls.push_back(pop_level_class_[l]), luns.push_back(static_cast<std::uint8_t>(pop_level_unseen_[l]));
+  level_bytes(std::move(lcls), std::move(luns));
   pop_level_class_.push_back(c.missing_class);  // entry L: a missing value (apply's branch-free lookup)
   pop_level_unseen_.push_back(0);
-  const auto L = static_cast<int>(v.levels.size());
-  levels_ = L <= kMaxByteLevels && c.n_classes <= 256 &&
-            std::all_of(pop_level_class_.begin(), pop_level_class_.end(), [&](int k) { return k >= 0 && k < c.n_classes; });
-  if (levels_) {
-    level_cls8_.push_back(static_cast<std::uint8_t>(c.missing_class));
-    for (int l = 0; l < L; ++l) level_cls8_.push_back(static_cast<std::uint8_t>(pop_level_class_[static_cast<std::size_t>(l)]));
-  }
 }
 
 void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const {
@@ -272,19 +298,18 @@ void InputCoder::apply(const float* raw, std::int64_t n, int* codes, CodingCount
 void InputCoder::apply_bytes(const float* raw, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
                              std::int64_t* classes) const {
   if (!bytes_) throw Error("InputCoder::apply_bytes: input '" + c_->variable + "' is not coded into bytes");
-  const auto& c = *c_;
   NumericTally t;
   const int m = static_cast<int>(cuts_f_.size());
-  code_numeric_bytes(raw, static_cast<std::size_t>(n), cuts_f_.data(), m, static_cast<float>(c.lo),
-                     static_cast<float>(c.hi), static_cast<std::uint8_t>(c.missing_class), codes, t);
+  code_numeric_bytes(raw, static_cast<std::size_t>(n), cuts_f_.data(), m, lo_f_, hi_f_, miss8_, codes, t, rule_);
   for (int k = 0; k <= m; ++k) {
-    const std::int64_t ge = k == 0 ? t.finite : t.above[static_cast<std::size_t>(k - 1)];
+    const std::int64_t ge = k == 0 ? t.coded : t.above[static_cast<std::size_t>(k - 1)];
     classes[k] += ge - (k == m ? 0 : t.above[static_cast<std::size_t>(k)]);
   }
-  classes[c.missing_class] += n - t.finite;
+  classes[miss8_] += n - t.coded;
   counts.missing += t.nan;
-  counts.nonfinite += n - t.finite - t.nan;
+  counts.nonfinite += t.inf;
   counts.out_of_range += t.out_of_range;
+  if (unseen_nan_) counts.unseen += t.nan;  // spec: missing values training never had
 }
 
 void InputCoder::apply_levels(const std::int16_t* lv, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
@@ -295,10 +320,9 @@ void InputCoder::apply_levels(const std::int16_t* lv, std::int64_t n, std::uint8
   if (!code_levels_bytes(lv, static_cast<std::size_t>(n), L, level_cls8_.data(), codes, cnt.data()))
     throw InputError("variable '" + c_->variable + "' holds a level code outside its " + std::to_string(L) + " levels");
   counts.missing += cnt[0];
-  for (int j = 0; j <= L; ++j) {
-    const auto e = static_cast<std::size_t>(j);
+  for (std::size_t e = 0; e <= static_cast<std::size_t>(L); ++e) {
     classes[level_cls8_[e]] += cnt[e];
-    if (j > 0) counts.unseen += pop_level_unseen_[e - 1] ? cnt[e] : 0;
+    if (level_uns8_[e]) counts.unseen += cnt[e];
   }
 }
 

@@ -26,6 +26,7 @@
 #include "model/prep_spec.hpp"
 #include "model/scorecard.hpp"
 #include "model/artifact.hpp"
+#include "worker/score_coding.hpp"
 
 namespace dmde::worker {
 
@@ -89,14 +90,14 @@ class InputCoder {
   InputCoder(const InputCoding& c, const TableSchema& pop, const std::string& pop_path);
   /// Codes `n` raw values (categorical: population level codes as floats, NaN = missing).
   void apply(const float* raw, std::int64_t n, int* codes, CodingCounts& counts) const;
-  /// Whether apply_bytes serves this input: numeric under the interim rules (no transform), at most
-  /// 15 ascending cuts, at most 256 classes.
+  /// Whether apply_bytes serves this input: numeric (interim rules or spec transform), at most 15
+  /// cuts, at most 256 classes.
   bool codes_bytes() const { return bytes_; }
   /// Same codes as apply, as bytes, and adds each class's count to classes[0 .. n_classes).
   void apply_bytes(const float* raw, std::int64_t n, std::uint8_t* codes, CodingCounts& counts,
                    std::int64_t* classes) const;
-  /// Whether apply_levels serves this input: categorical under the interim rules (no transform,
-  /// not by_code), at most 255 population levels, at most 256 classes.
+  /// Whether apply_levels serves this input: categorical (interim rules or spec transform; not
+  /// by_code), at most 255 population levels, at most 256 classes.
   bool codes_levels() const { return levels_; }
   /// Same codes as apply, from the population's int16 level codes (-1 = missing) as bytes, and adds
   /// each class's count to classes[0 .. n_classes). A code outside the levels: InputError.
@@ -109,10 +110,17 @@ class InputCoder {
   std::vector<model::VariableTransform> t_;  ///< the spec transform re-indexed to the file's levels
   std::vector<int> pop_level_class_;  ///< population level code -> class (unseen_class when unknown)
   std::vector<int> pop_level_unseen_;  ///< 1 where the level is unknown to the model (last entry: missing)
-  bool bytes_ = false;                 ///< see codes_bytes()
-  bool levels_ = false;                ///< see codes_levels()
-  std::vector<std::uint8_t> level_cls8_;  ///< apply_levels: entry 0 the missing class, entry l + 1 level l's
-  std::vector<float> cuts_f_;          ///< the cuts as float (apply_bytes)
+  // apply_bytes: the cuts and range as float (exactly equivalent compares), the rule, NaN's class.
+  bool bytes_ = false;
+  std::vector<float> cuts_f_;
+  float lo_f_ = 0, hi_f_ = 0;
+  std::uint8_t miss8_ = 0;
+  CutRule rule_ = CutRule::Interim;
+  bool unseen_nan_ = false;  ///< spec: a missing value training never had counts as unseen
+  // apply_levels: entry 0 for a missing value, entry l + 1 for population level l.
+  bool levels_ = false;
+  std::vector<std::uint8_t> level_cls8_;  ///< class
+  std::vector<std::uint8_t> level_uns8_;  ///< 1: counted as unseen
 };
 
 /// Population stability index sum((a - e) * ln(a / e)) over bins, shares floored at 1e-4.
