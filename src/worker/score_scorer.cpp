@@ -278,50 +278,47 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
   }
   r.ids_increasing = sorted;  // and no duplicates
   if (n) r.first_id = b.id.front(), r.last_id = b.id.back();
-  // Sort keys travel with their row index: contiguous 16-byte records sort faster than an
-  // indirect index. Probabilities are >= +0, so their bits order like them; descending p is
-  // ascending ~bits, and ties (rare) go to the smaller id: with ids increasing in row order that
-  // is a stable sort on the key alone (radix), otherwise a comparison sort on (key, id).
-  auto& keys = keys_;
-  keys.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &b.prob[i], sizeof bits);
-    keys[i] = {~bits, static_cast<std::uint32_t>(i)};
-  }
+  // Rank order: p descending (its bits ascending, complemented), ties (rare) to the smaller id.
+  // With ids increasing in row order that is a stable sort on the key alone (radix on 8-byte
+  // records); otherwise a comparison sort on (key, id).
+  const double* prob = b.prob.data();
+  const auto key_of = [prob](std::uint32_t row) { return descending_key(prob[row]); };
+  const SortKey32* ord = nullptr;
   if (sorted) {
-    sort_keys_by_prefix(keys, sort_tmp_, prefix_, prefix_tmp_);
+    ord = rows_by_probability(prob, n, prefix_, prefix_tmp_);
   } else {
+    auto& keys = keys_;
+    keys.resize(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = {descending_key(prob[i]), static_cast<std::uint32_t>(i)};
     const std::int64_t* id = b.id.data();
     std::sort(keys.begin(), keys.end(),
               [id](const SortKey& a, const SortKey& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
+    prefix_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) prefix_[k] = {0, keys[k].row};
+    ord = prefix_.data();
   }
   const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
   // One pass in rank order: ranks, percentiles and flags scattered to file order, and the national
-  // histogram. Its 8 MB miss the cache at every row (even in p order bins are far apart), so each
-  // row's line is prefetched a few rows ahead. (Local pointers: stores through the vectors' data
-  // would make the compiler reload every pointer at every row.)
-  auto bin_of = [](std::uint64_t key) {
-    const std::uint64_t bits = ~key;
-    double p;
-    std::memcpy(&p, &bits, sizeof p);
-    return static_cast<std::size_t>(hist_bin(p));
-  };
+  // histogram (each row's bin was kept when it was scored: row_bins). Its 8 MB miss the cache at
+  // every row (even in p order bins are far apart), so each row's line is prefetched a few rows
+  // ahead. (Local pointers: stores through the vectors' data would make the compiler reload every
+  // pointer at every row.)
   constexpr std::size_t kAhead = 16;
   std::int64_t* hist = st_.hist.data();
-  const SortKey* key = keys.data();
+  const std::uint32_t* bin = st_.row_bins.data() + (st_.row_bins.size() - n);
   std::int32_t* rank = b.rank.data();
   double* pct = b.pct.data();
   std::uint8_t* flag = b.flag.data();
   const auto dn = static_cast<double>(n);
   for (std::size_t q = 0; q < n;) {
+    const std::uint64_t kq = key_of(ord[q].at);
     std::size_t e = q + 1;
-    while (e < n && key[e].k == key[q].k) ++e;
+    while (e < n && key_of(ord[e].at) == kq) ++e;
     const double pq = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / dn;
     for (std::size_t k = q; k < e; ++k) {
-      if (k + kAhead < n) __builtin_prefetch(hist + bin_of(key[k + kAhead].k), 1);
-      ++hist[bin_of(key[k].k)];
-      const std::uint32_t row = key[k].row;
+      if (k + kAhead < n) __builtin_prefetch(hist + bin[ord[k + kAhead].at], 1);
+      const std::uint32_t row = ord[k].at;
+      ++hist[bin[row]];
       rank[row] = static_cast<std::int32_t>(k + 1);
       pct[row] = pq;
       flag[row] = k < top ? 1 : 0;
@@ -342,9 +339,8 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
   // descends: #(!(p <= cut)) is a prefix of it for every cut (NaN, if ever, sorts first and counts
   // above every cut, as a compare would), found by binary search.
   const auto above = [&](double cut) {
-    return static_cast<std::int64_t>(std::partition_point(keys.begin(), keys.end(), [&](const SortKey& x) {
-                                       return !(b.prob[x.row] <= cut);
-                                     }) - keys.begin());
+    return static_cast<std::int64_t>(
+        std::partition_point(ord, ord + n, [&](const SortKey32& x) { return !(prob[x.at] <= cut); }) - ord);
   };
   const std::size_t nc = m_.score_cuts.size();
   std::int64_t prev = static_cast<std::int64_t>(n);
@@ -364,7 +360,7 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     const double h = static_cast<double>(n - 1) * static_cast<double>(k + 1) / 10.0;
     const auto lo = static_cast<std::size_t>(std::floor(h));
     const auto hi = std::min(lo + 1, n - 1);
-    const double xl = b.prob[keys[n - 1 - lo].row], xh = b.prob[keys[n - 1 - hi].row];
+    const double xl = prob[ord[n - 1 - lo].at], xh = prob[ord[n - 1 - hi].at];
     r.deciles[k] = xl + (h - static_cast<double>(lo)) * (xh - xl);
   }
 }

@@ -221,7 +221,7 @@ class Scorer {
   std::vector<InputCoder> coders_;
   ScoreTallies st_;
   PhaseSeconds cpu_{};
-  std::vector<SortKey> keys_, sort_tmp_;
+  std::vector<SortKey> keys_;  ///< rank order when ids are not increasing
   std::vector<SortKey32> prefix_, prefix_tmp_;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;

@@ -1,9 +1,10 @@
 #pragma once
-// Per-Caf ordering for ranks: a stable LSD radix sort of (64-bit key, row) records. Internal to
-// score*.cpp; header-only so that its test sees exactly what scoring runs.
+// Per-Caf ordering for ranks: the rows of a Caf by descending probability, stably, with a LSD radix
+// sort. Internal to score*.cpp; header-only so that its test sees exactly what scoring runs.
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace dmde::worker {
@@ -41,52 +42,43 @@ Rec* lsd_radix(Rec* src, Rec* dst, std::size_t n) {
   return src;
 }
 
-/// Sorts `a` by ascending key, stably (equal keys keep their order), using `tmp` as scratch (resized).
-/// Six passes of 11-bit digits at most; a digit equal in every record costs no pass (probability
-/// keys share their top bits). Below a few thousand records std::stable_sort is cheaper.
-inline void radix_sort_keys(std::vector<SortKey>& a, std::vector<SortKey>& tmp) {
-  const std::size_t n = a.size();
-  if (n < 2048) {
-    std::stable_sort(a.begin(), a.end(), [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
-    return;
-  }
-  tmp.resize(n);
-  const SortKey* out = lsd_radix<SortKey, 6>(a.data(), tmp.data(), n);
-  if (out != a.data()) a.swap(tmp);
-}
-
-/// A 32-bit sort record: the top half of a key and the index of its SortKey.
+/// A 32-bit sort record: the top half of a key and the row it came from.
 struct SortKey32 {
   std::uint32_t k;
   std::uint32_t at;
 };
 
-/// Same result as radix_sort_keys (ascending key, stable), cheaper for long arrays: a stable LSD
-/// radix sort of 8-byte records on the keys' top 32 bits (three passes at most, constant digits
-/// skipped), then each run of equal top halves sorted stably on the whole key (runs are short:
-/// probabilities that agree on their top 32 bits are rare). `tmp`, `p` and `ptmp` are scratch.
-inline void sort_keys_by_prefix(std::vector<SortKey>& a, std::vector<SortKey>& tmp, std::vector<SortKey32>& p,
-                                std::vector<SortKey32>& ptmp) {
-  const std::size_t n = a.size();
+/// A probability's bits as a key that ascends as p descends (p >= +0: the bits order like p).
+inline std::uint64_t descending_key(double p) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &p, sizeof bits);
+  return ~bits;
+}
+
+/// Rows 0 .. n-1 of `p` in ascending descending_key order (p descending), rows with equal keys in
+/// row order (a stable sort). Records {top half of the key, row}: a stable LSD radix sort of these
+/// 8-byte records (three passes at most, constant digits skipped), then each run of equal top
+/// halves sorted stably on whole keys (runs are short: probabilities that agree on their top 32
+/// bits are rare). Below a few thousand rows std::stable_sort is cheaper. Returns the n records in
+/// order, in `a` or `tmp` (scratch, resized).
+inline const SortKey32* rows_by_probability(const double* p, std::size_t n, std::vector<SortKey32>& a,
+                                            std::vector<SortKey32>& tmp) {
+  a.resize(n);
+  for (std::size_t i = 0; i < n; ++i) a[i] = {static_cast<std::uint32_t>(descending_key(p[i]) >> 32), static_cast<std::uint32_t>(i)};
+  const auto whole = [p](const SortKey32& x, const SortKey32& y) { return descending_key(p[x.at]) < descending_key(p[y.at]); };
   if (n < 2048) {
-    std::stable_sort(a.begin(), a.end(), [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
-    return;
+    std::stable_sort(a.begin(), a.end(), whole);
+    return a.data();
   }
-  p.resize(n);
-  ptmp.resize(n);
-  for (std::size_t i = 0; i < n; ++i) p[i] = {static_cast<std::uint32_t>(a[i].k >> 32), static_cast<std::uint32_t>(i)};
-  const SortKey32* src = lsd_radix<SortKey32, 3>(p.data(), ptmp.data(), n);
   tmp.resize(n);
-  for (std::size_t i = 0; i < n; ++i) tmp[i] = a[src[i].at];
+  SortKey32* s = lsd_radix<SortKey32, 3>(a.data(), tmp.data(), n);
   for (std::size_t i = 0; i < n;) {  // equal top halves: whole keys decide, stably
     std::size_t e = i + 1;
-    while (e < n && src[e].k == src[i].k) ++e;
-    if (e - i > 1)
-      std::stable_sort(tmp.begin() + static_cast<std::ptrdiff_t>(i), tmp.begin() + static_cast<std::ptrdiff_t>(e),
-                       [](const SortKey& x, const SortKey& y) { return x.k < y.k; });
+    while (e < n && s[e].k == s[i].k) ++e;
+    if (e - i > 1) std::stable_sort(s + i, s + e, whole);
     i = e;
   }
-  a.swap(tmp);
+  return s;
 }
 
 }  // namespace dmde::worker
