@@ -35,6 +35,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     for (const auto& c : model.coding) inputs.push_back(c.variable);
     pop.map_columns(inputs);  // collective
     spdlog::debug("{} of {} inputs coded from the mapped file", pop.mapped(), inputs.size());
+    lap("opened and mapped");
   }
   const ScorePlan plan = plan_scoring(comm, pop, std::max<std::int64_t>(opt.chunk_rows, 1 << 20));
   if (comm.is_root()) {
