@@ -67,17 +67,7 @@ bool coding_uses_avx512() {
 void code_numeric_bytes(const float* raw, std::size_t n, const float* cuts, int m, float lo, float hi,
                         std::uint8_t missing, std::uint8_t* codes, NumericTally& t, CutRule rule, bool simd) {
   if (simd && coding_uses_avx512()) return code_numeric_bytes_avx512(raw, n, cuts, m, lo, hi, missing, codes, t, rule);
-  const bool spec = rule == CutRule::Spec;
-  switch (m) {
-#define DMDE_CUTS(M)                                                                               \
-  case M:                                                                                          \
-    return spec ? code_bytes<M, CutRule::Spec>(raw, n, cuts, lo, hi, missing, codes, t)            \
-                : code_bytes<M, CutRule::Interim>(raw, n, cuts, lo, hi, missing, codes, t);
-    DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
-    DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
-#undef DMDE_CUTS
-    default: break;
-  }
+  with_cut_count(m, rule, [&](auto M, auto R) { code_bytes<M(), R()>(raw, n, cuts, lo, hi, missing, codes, t); });
 }
 
 bool code_levels_bytes(const std::int16_t* lv, std::size_t n, int L, const std::uint8_t* cls, std::uint8_t* codes,

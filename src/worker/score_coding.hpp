@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace dmde::worker {
 
@@ -17,6 +18,24 @@ constexpr int kMaxByteCuts = 15;
 /// Interim: code = #(cuts < x) for finite x; NaN and +/-inf -> the missing code.
 /// Spec:    code = #(cuts <= x) for every x but NaN (+/-inf are values); NaN -> the missing code.
 enum class CutRule { Interim, Spec };
+
+/// Calls f(std::integral_constant<int, m>{}, std::integral_constant<CutRule, rule>{}) for 0 <= m
+/// <= kMaxByteCuts (nothing otherwise): fixed cut counts unroll into branch-free compare chains.
+template <class F>
+void with_cut_count(int m, CutRule rule, F&& f) {
+  const auto at = [&](auto M) {
+    if (rule == CutRule::Spec) f(M, std::integral_constant<CutRule, CutRule::Spec>{});
+    else f(M, std::integral_constant<CutRule, CutRule::Interim>{});
+  };
+  switch (m) {
+#define DMDE_CUTS(M) \
+  case M: return at(std::integral_constant<int, M>{});
+    DMDE_CUTS(0) DMDE_CUTS(1) DMDE_CUTS(2) DMDE_CUTS(3) DMDE_CUTS(4) DMDE_CUTS(5) DMDE_CUTS(6) DMDE_CUTS(7)
+    DMDE_CUTS(8) DMDE_CUTS(9) DMDE_CUTS(10) DMDE_CUTS(11) DMDE_CUTS(12) DMDE_CUTS(13) DMDE_CUTS(14) DMDE_CUTS(15)
+#undef DMDE_CUTS
+    default: break;
+  }
+}
 
 /// Tallies of one code_numeric_bytes call.
 struct NumericTally {

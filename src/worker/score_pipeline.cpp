@@ -51,27 +51,28 @@ class Pipeline final : public BlockFeed {
           std::unique_lock lk2(mu_);
           while (!done_.empty()) write_one(lk2, io);
         };
-        try {
-          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, write_done, Scorer::Columns::Unmapped);
-        } catch (const std::exception& e) {
-          lk.lock();
-          fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
-          continue;
-        }
+        // Fills the slot's inputs of one kind; false once the error is recorded.
+        const auto fill = [&](Scorer::Columns which) {
+          try {
+            sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, write_done, which);
+            return true;
+          } catch (const std::exception& e) {
+            std::lock_guard lk2(mu_);
+            fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
+            return false;
+          }
+        };
+        const bool read = fill(Scorer::Columns::Unmapped);
         lk.lock();
+        if (!read) continue;
         full_[slot] = true;
         ++next_read_;
         cv_.notify_all();
         lk.unlock();
         // Then the block's mapped inputs, shared with the scoring thread when it reaches the block.
-        try {
-          sc_.fill_block(spec.lo, spec.hi, spec.parts, slot_[slot], scratch_, io, write_done, Scorer::Columns::Mapped);
-        } catch (const std::exception& e) {
-          lk.lock();
-          fail(e.what(), dynamic_cast<const InputError*>(&e) != nullptr);
-          continue;
-        }
+        const bool coded = fill(Scorer::Columns::Mapped);
         lk.lock();
+        if (!coded) continue;
       } else if (!done_.empty()) {
         write_one(lk, io);
       } else if (finished_) {
