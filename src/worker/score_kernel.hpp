@@ -63,6 +63,14 @@ struct KernelPlan {
   bool avx512 = false;
   /// Per term (avx512 and small): its first 16 contributions (doubles) then its first 32 ranks (u16).
   std::vector<std::array<double, 24>> table16;
+  /// Per term (avx512): where its cells are in table64/rank64 when it is not small and has at most
+  /// 64 cells (interactions of a few classes each), -1 otherwise (gathers). Such a term gets its
+  /// contributions by two-register permutes and a blend per 16 cells, and its ranks by one 16-bit
+  /// two-register permute per 32 rows.
+  std::vector<int> medium;
+  std::vector<std::array<double, 64>> table64;
+  std::vector<std::array<std::uint16_t, 64>> rank64;
+  std::vector<char> wide64;  ///< per table64 entry: more than 32 cells
 };
 
 /// Builds the plan (pointers into `card`, which must outlive it).

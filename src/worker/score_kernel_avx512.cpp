@@ -1,7 +1,8 @@
 // The ranked scoring kernel in AVX-512 (F, BW), chosen at run time (the build targets AVX2): 32 rows
 // at a time. A main effect of at most 16 classes adds its contribution to 8 rows with one
-// two-register permute of its 16 doubles, and gets 32 reason ranks with one 16-bit permute; other
-// terms gather. Same additions in the same order and the same ranks as the AVX2 and scalar forms,
+// two-register permute of its 16 doubles, and gets 32 reason ranks with one 16-bit permute; a term
+// of at most 64 cells (interactions of a few classes) with a few permutes and blends; other terms
+// gather. Same additions in the same order and the same ranks as the AVX2 and scalar forms,
 // so the results are identical bit for bit.
 #include <cstring>
 
@@ -43,6 +44,33 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) std::size_t score_
         }
         const __m512i ranks = _mm512_loadu_si512(tab + 16);
         r = _mm512_permutexvar_epi16(_mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0))), ranks);
+      } else if (plan.medium[j] >= 0) {
+        // 32 cells as u16 (c0 + l0 * c1 < 64), then per 8 rows: 16-cell permutes blended by the
+        // cell's bit 4 (and bit 5 beyond 32 cells).
+        const auto m = static_cast<std::size_t>(plan.medium[j]);
+        const double* tb = plan.table64[m].data();
+        __m512i cell = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0)));
+        if (t.in1 >= 0) {
+          const std::uint8_t* c1 = codes + static_cast<std::size_t>(t.in1) * stride + i;
+          cell = _mm512_add_epi16(cell, _mm512_mullo_epi16(_mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c1))),
+                                                           _mm512_set1_epi16(static_cast<short>(t.l0))));
+        }
+        const bool wide = plan.wide64[m] != 0;
+        const __m512i bit4 = _mm512_set1_epi64(16), bit5 = _mm512_set1_epi64(32);
+        for (int g = 0; g < 4; ++g) {
+          const __m512i idx = _mm512_cvtepu16_epi64(_mm512_extracti32x4_epi32(cell, g));
+          const __m512d a = _mm512_permutex2var_pd(_mm512_loadu_pd(tb), idx, _mm512_loadu_pd(tb + 8));
+          const __m512d b = _mm512_permutex2var_pd(_mm512_loadu_pd(tb + 16), idx, _mm512_loadu_pd(tb + 24));
+          __m512d v = _mm512_mask_blend_pd(_mm512_test_epi64_mask(idx, bit4), a, b);
+          if (wide) {
+            const __m512d c = _mm512_permutex2var_pd(_mm512_loadu_pd(tb + 32), idx, _mm512_loadu_pd(tb + 40));
+            const __m512d d = _mm512_permutex2var_pd(_mm512_loadu_pd(tb + 48), idx, _mm512_loadu_pd(tb + 56));
+            v = _mm512_mask_blend_pd(_mm512_test_epi64_mask(idx, bit5), v, _mm512_mask_blend_pd(_mm512_test_epi64_mask(idx, bit4), c, d));
+          }
+          e[g] = _mm512_add_pd(e[g], v);
+        }
+        const std::uint16_t* rk = plan.rank64[m].data();
+        r = _mm512_permutex2var_epi16(_mm512_loadu_si512(rk), cell, _mm512_loadu_si512(rk + 32));
       } else {
         const std::uint8_t* c1 = t.in1 >= 0 ? codes + static_cast<std::size_t>(t.in1) * stride + i : nullptr;
         const __m512i l0 = _mm512_set1_epi32(t.l0);

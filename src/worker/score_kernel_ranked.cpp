@@ -79,6 +79,16 @@ KernelPlan kernel_plan(const model::Scorecard& card) {
     }
     std::memcpy(tab.data() + 16, rk.data(), sizeof rk);
     p.table16.push_back(tab);
+    const auto n_cells = static_cast<std::size_t>(t.beta.size());
+    p.medium.push_back(!small && n_cells <= 64 ? static_cast<int>(p.table64.size()) : -1);
+    if (p.medium.back() >= 0) {
+      std::array<double, 64> b{};
+      std::array<std::uint16_t, 64> r{};
+      for (std::size_t l = 0; l < n_cells; ++l) b[l] = t.beta[static_cast<Eigen::Index>(l)], r[l] = p.cell_rank[p.rank_at[j] + l];
+      p.table64.push_back(b);
+      p.rank64.push_back(r);
+      p.wide64.push_back(n_cells > 32 ? 1 : 0);
+    }
   }
   p.cell_rank.push_back(0);  // padding: the AVX-512 form reads ranks as 32-bit words
   p.avx512 = cpu_has_avx512();

@@ -147,6 +147,21 @@ TEST(ScoreKernel, RankedReasonsMatchASortOnManyTiedTerms) {
     ASSERT_TRUE(plan.ranked);
     EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 1), 0);  // both ways of getting ranks
     EXPECT_GT(std::count(plan.small.begin(), plan.small.end(), 0), 0);
+    // and both ways for the others (AVX-512): tables of up to 32 and 64 cells, and gathers
+    int up_to_32 = 0, up_to_64 = 0, gathered = 0;
+    for (std::size_t j = 0; j < sc.terms.size(); ++j) {
+      const auto cells = sc.terms[j].beta.size();
+      if (plan.small[j]) continue;
+      if (plan.medium[j] >= 0) {
+        (cells <= 32 ? up_to_32 : up_to_64) += 1;
+      } else {
+        gathered += 1;
+        EXPECT_GT(cells, 64u);
+      }
+    }
+    EXPECT_GT(up_to_32, 0);
+    EXPECT_GT(up_to_64, 0);
+    EXPECT_GT(gathered, 0);
     for (std::size_t n : {16u, 45u, 2000u}) {
       check<std::uint8_t>(sc, n, true);        // AVX-512 where the CPU has it
       check<std::uint8_t>(sc, n, true, true);  // AVX2
