@@ -360,6 +360,19 @@ std::vector<haddr_t> Dataset::chunk_addresses(hsize_t& chunk_rows) const {
   return out;
 }
 
+std::size_t Dataset::element_size() const {
+  Id t(H5Dget_type(id()), H5Tclose, path_);
+  const std::size_t n = H5Tget_size(t.get());
+  if (n == 0) throw H5Error("HDF5: cannot get the element size of " + path_);
+  return n;
+}
+
+haddr_t Dataset::contiguous_offset() const {
+  Id dcpl(H5Dget_create_plist(id()), H5Pclose, path_);
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) != 0) return HADDR_UNDEF;
+  return H5Dget_offset(id());  // HADDR_UNDEF when not allocated
+}
+
 bool Dataset::stores_type(hid_t mem_type) const {
   Id t(H5Dget_type(id()), H5Tclose, path_);
   const htri_t eq = H5Tequal(t.get(), mem_type);
@@ -379,7 +392,10 @@ hsize_t File::userblock() const {
 File File::create(const std::string& path, const Comm* comm, hsize_t align) {
   silence_library_errors();
   auto fapl = make_fapl(comm, path);
-  if (align > 0) check(H5Pset_alignment(fapl.get(), align, align), "set alignment", path);
+  if (align > 0) {
+    check(H5Pset_alignment(fapl.get(), align, align), "set alignment", path);
+    check(H5Pset_sieve_buf_size(fapl.get(), 0), "turn off the sieve buffer", path);
+  }
   Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, path);
   H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());

@@ -114,6 +114,8 @@ class Dataset : public Object {
   /// Dimensions (1 or 2).
   std::vector<hsize_t> dims() const;
   hsize_t rows() const { return dims().at(0); }
+  /// Size in bytes of one element of the dataset's type in the file.
+  std::size_t element_size() const;
   /// HDF5 type class of the stored data (H5T_FLOAT, H5T_INTEGER, H5T_STRING...).
   H5T_class_t type_class() const;
   /// Writes `count` rows starting at row `offset` from `data` (row-major for 2-D).
@@ -131,6 +133,9 @@ class Dataset : public Object {
   /// that put raw bytes at those addresses themselves (TableWriter's direct I/O). Collective in a
   /// parallel file (metadata reads are collective there).
   std::vector<haddr_t> chunk_addresses(hsize_t& chunk_rows) const;
+  /// File offset of a contiguous dataset's allocated storage, or HADDR_UNDEF (any other layout,
+  /// or not allocated): for writers that put raw bytes there themselves (DirectWriter).
+  haddr_t contiguous_offset() const;
   /// Whether the stored type is exactly T's native type (raw bytes readable as T).
   template <class T>
   bool stores() const {
@@ -163,7 +168,9 @@ Dataset Group::write_vector(const std::string& name, const std::vector<T>& value
 class File : public Group {
  public:
   /// `align` > 0: every allocation of at least `align` bytes starts at a multiple of `align` (chunks
-  /// on file-system block boundaries, for direct I/O).
+  /// on file-system block boundaries, for direct I/O), and HDF5 keeps no raw data of its own (no
+  /// sieve buffer: around a small H5Dwrite it would write back stale copies of bytes written
+  /// directly meanwhile).
   static File create(const std::string& path, const Comm* comm = nullptr, hsize_t align = 0);
   static File open(const std::string& path, bool writable = false, const Comm* comm = nullptr);
   void flush() const;

@@ -28,6 +28,7 @@ struct ScoreParams {
   bool collective = false;       ///< per-dossier blocks in MPI-IO collective rounds (see ScoreOptions)
   int threads = 0;               ///< threads per rank, 1 or 2 (0: 2 when each rank can have two cores)
   bool no_mmap = false;          ///< copy every input out through HDF5 (no read-only mapping of the file)
+  bool direct_io = true;         ///< write the results with O_DIRECT from a writer thread (core/direct_writer.hpp)
   std::string learning;          ///< learning table: reference distributions for drift (PSI)
 
   void validate() const {
@@ -42,7 +43,7 @@ struct ScoreParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads & no_mmap;
+    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads & no_mmap & direct_io;
   }
 };
 
@@ -64,6 +65,7 @@ int run_score(Comm& comm, ScoreParams& p) {
   opt.collective_writes = p.collective;
   opt.threads = p.threads;
   opt.map_inputs = !p.no_mmap;
+  opt.direct_io = p.direct_io;
   opt.population_label = std::filesystem::path(p.population).filename().string();
   worker::ScoreResult r;
   try {
@@ -160,8 +162,12 @@ void add_score_command(CLI::App& app, Commands& out) {
                   "0: 2 when each rank can have two cores")
       ->capture_default_str();
   sub->add_flag("--no-mmap", p->no_mmap,
-                "Read every input through HDF5 instead of coding float32 chunks from a read-only mapping of the "
-                "file (same result)");
+                "Read every input through HDF5 instead of coding float32 and int16 chunks from a read-only mapping "
+                "of the file (same result)");
+  sub->add_flag("--direct-io,!--no-direct-io", p->direct_io,
+                "Write the results with O_DIRECT from a writer thread, bypassing the page cache, where the file "
+                "system allows it; --no-direct-io writes everything through HDF5 (same result)")
+      ->capture_default_str();
   out.push_back({sub, [p](Comm& comm) { return run_score(comm, *p); }});
 
   auto f = std::make_shared<FixtureParams>();

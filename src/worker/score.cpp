@@ -49,7 +49,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   if (pop.file().exists("cafs")) listed = pop.file().dataset("cafs").read_all<std::int32_t>();
 
   AtomicPath atomic(out_path, &comm);
-  ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes);
+  ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes, opt.direct_io);
   const auto mine = plan.cafs_of(comm.rank());
   std::int64_t my_writes = 0, my_rows = 0;
   std::vector<Segment> runs;
@@ -128,6 +128,8 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   out.file().set_attr("top_percent", opt.top_percent);
   out.file().set_attr("n_rows", plan.n_rows);
   out.close();
+  if (out.direct_bytes() > 0)
+    spdlog::debug("{:.1f} MB of results written with O_DIRECT", static_cast<double>(out.direct_bytes()) / 1048576.0);
   atomic.commit();
   lap("closed and renamed");
   return res;

@@ -91,10 +91,14 @@ struct ScoreOptions {
   /// node); on a parallel file system whose collective buffering pays, turn it on. The result is
   /// identical either way. Small tables and metadata are always collective.
   bool collective_writes = false;
-  /// Code numeric inputs straight from the population file's pages (read-only mmap of its
-  /// unfiltered float32 chunks) instead of copying them out through HDF5 first; falls back to HDF5
+  /// Code inputs straight from the population file's pages (read-only mmap of its unfiltered
+  /// float32 and int16 chunks) instead of copying them out through HDF5 first; falls back to HDF5
   /// reads per variable where the layout does not allow it. Same values, so identical output.
   bool map_inputs = true;
+  /// Write the per-dossier results with O_DIRECT from a writer thread (core/direct_writer.hpp),
+  /// the unaligned edges of each rank's pieces through HDF5; the file system refusing O_DIRECT,
+  /// or collective_writes, means HDF5 writes throughout. Same bytes, so identical output.
+  bool direct_io = true;
   /// Threads per rank: 1, or 2 to overlap the HDF5 reads and writes (kept on the calling thread:
   /// HDF5 and MPI-IO are called from one thread only; that thread also codes) with the kernel,
   /// probabilities and per-Caf ranks on a second thread, one block ahead (+1 coded block of

@@ -1,5 +1,11 @@
 #include "worker/score_io.hpp"
 
+#include "core/error.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 namespace dmde::worker {
 namespace {
 
@@ -7,9 +13,10 @@ enum Col { kId, kCaf, kEta, kProb, kRank, kPctCaf, kFlag, kR1, kR2, kR3, kC1, kC
 
 }  // namespace
 
-ScoreOutput::ScoreOutput(const Comm& comm, const std::string& path, std::int64_t n_rows, bool collective)
+ScoreOutput::ScoreOutput(const Comm& comm, const std::string& path, std::int64_t n_rows, bool collective, bool direct)
     : comm_(comm), xfer_(collective ? h5::Xfer::Collective : h5::Xfer::Independent) {
-  file_ = std::make_unique<h5::File>(h5::File::create(path, &comm));
+  // Datasets of 4 KiB or more start on 4 KiB boundaries: their whole blocks can take O_DIRECT writes.
+  file_ = std::make_unique<h5::File>(h5::File::create(path, &comm, DirectWriter::kAlign));
   const auto n = static_cast<hsize_t>(n_rows);
   auto s = file_->create_group("score");
   ds_.push_back(file_->create_dataset<std::int64_t>("id", n));
@@ -22,23 +29,61 @@ ScoreOutput::ScoreOutput(const Comm& comm, const std::string& path, std::int64_t
   for (int k = 1; k <= 3; ++k) ds_.push_back(s.create_dataset<std::int16_t>("reason" + std::to_string(k), n));
   for (int k = 1; k <= 3; ++k) ds_.push_back(s.create_dataset<double>("reason" + std::to_string(k) + "_contrib", n));
   ds_.push_back(s.create_dataset<double>("pct_national", n));
+  if (!direct || collective) return;
+  direct_ = std::make_unique<DirectWriter>(path);
+  if (!direct_->direct()) {
+    direct_.reset();
+    return;
+  }
+  for (const auto& d : ds_) direct_id_.push_back(direct_->add(d, d.element_size()));
+}
+
+ScoreOutput::~ScoreOutput() = default;
+
+template <class T>
+void ScoreOutput::put(std::size_t k, hsize_t o, hsize_t c, const T* data) const {
+  if (!direct_) return ds_[k].write(data, o, c, xfer_);
+  for (const auto& [r0, r1] : direct_->write(direct_id_[k], o, c, data))
+    ds_[k].write(data + (r0 - o), r0, r1 - r0, xfer_);
+}
+
+void ScoreOutput::close() {
+  std::string err;
+  if (direct_) {
+    try {
+      const auto w0 = std::chrono::steady_clock::now();
+      direct_->finish();
+      direct_bytes_ = direct_->bytes_written();
+      spdlog::debug("O_DIRECT: {:.1f} MB, waited {:.3f} s for buffers, {:.3f} s for the last writes",
+                    static_cast<double>(direct_bytes_) / 1048576.0,
+                    direct_->waited(), std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count());
+    } catch (const std::exception& e) {
+      err = e.what();
+    }
+    direct_.reset();
+  }
+  // Every rank learns of a failed write before the collective close (no rank left waiting).
+  if (comm_.allreduce_max(err.empty() ? std::int64_t{0} : std::int64_t{1}) != 0)
+    throw Error(err.empty() ? "scores: a direct write failed on another rank" : err);
+  ds_.clear();
+  file_->close();
 }
 
 void ScoreOutput::write_rows(std::int64_t offset, std::int64_t count, const RowBlock& b) const {
   const auto o = static_cast<hsize_t>(offset), c = static_cast<hsize_t>(count);
-  ds_[kId].write(b.id, o, c, xfer_);
-  ds_[kCaf].write(b.caf, o, c, xfer_);
-  ds_[kEta].write(b.eta, o, c, xfer_);
-  ds_[kProb].write(b.prob, o, c, xfer_);
-  ds_[kRank].write(b.rank_caf, o, c, xfer_);
-  ds_[kPctCaf].write(b.pct_caf, o, c, xfer_);
-  ds_[kFlag].write(b.flag, o, c, xfer_);
-  for (int k = 0; k < 3; ++k) ds_[kR1 + k].write(b.reason[static_cast<std::size_t>(k)], o, c, xfer_);
-  for (int k = 0; k < 3; ++k) ds_[kC1 + k].write(b.contrib[static_cast<std::size_t>(k)], o, c, xfer_);
+  put(kId, o, c, b.id);
+  put(kCaf, o, c, b.caf);
+  put(kEta, o, c, b.eta);
+  put(kProb, o, c, b.prob);
+  put(kRank, o, c, b.rank_caf);
+  put(kPctCaf, o, c, b.pct_caf);
+  put(kFlag, o, c, b.flag);
+  for (std::size_t k = 0; k < 3; ++k) put(kR1 + k, o, c, b.reason[k]);
+  for (std::size_t k = 0; k < 3; ++k) put(kC1 + k, o, c, b.contrib[k]);
 }
 
 void ScoreOutput::write_pct_national(std::int64_t offset, std::int64_t count, const double* pct) const {
-  ds_[kPctNat].write(pct, static_cast<hsize_t>(offset), static_cast<hsize_t>(count), xfer_);
+  put(kPctNat, static_cast<hsize_t>(offset), static_cast<hsize_t>(count), pct);
 }
 
 void ScoreOutput::write_tables(const std::vector<CafResult>& cafs, const DriftTable& d,

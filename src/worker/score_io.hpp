@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/direct_writer.hpp"
 #include "core/h5.hpp"
 #include "worker/score.hpp"
 
@@ -71,8 +72,10 @@ struct DriftTable {
 
 class ScoreOutput {
  public:
-  /// Creates `path` (collective) with all per-dossier datasets of `n_rows` rows.
-  ScoreOutput(const Comm& comm, const std::string& path, std::int64_t n_rows, bool collective);
+  /// Creates `path` (collective) with all per-dossier datasets of `n_rows` rows; `direct`: their
+  /// aligned blocks written with O_DIRECT by a writer thread (not with `collective`).
+  ScoreOutput(const Comm& comm, const std::string& path, std::int64_t n_rows, bool collective, bool direct);
+  ~ScoreOutput();
   /// Writes one block (collective mode: every rank calls it the same number of times, count may be 0).
   void write_rows(std::int64_t offset, std::int64_t count, const RowBlock& b) const;
   void write_pct_national(std::int64_t offset, std::int64_t count, const double* pct) const;
@@ -82,18 +85,23 @@ class ScoreOutput {
   const h5::File& file() const { return *file_; }
   /// Whether per-dossier blocks are written collectively (every rank makes the same number of calls).
   bool collective() const { return xfer_ == h5::Xfer::Collective; }
-  /// Collective close before the rename (datasets first: an MPI-IO file does not close while
-  /// objects in it are open).
-  void close() {
-    ds_.clear();
-    file_->close();
-  }
+  /// Collective close before the rename (direct writes completed first; datasets before the
+  /// file: an MPI-IO file does not close while objects in it are open).
+  void close();
+  /// Bytes this rank wrote with O_DIRECT (0 when not used).
+  std::uint64_t direct_bytes() const { return direct_bytes_; }
 
  private:
   const Comm& comm_;
   h5::Xfer xfer_;
   std::unique_ptr<h5::File> file_;
   std::vector<h5::Dataset> ds_;  ///< id, caf, eta, prob, rank, pct_caf, flag, r1..3, c1..3, pct_national
+  std::unique_ptr<DirectWriter> direct_;  ///< or nullptr
+  std::vector<int> direct_id_;            ///< per dataset: its DirectWriter index (-1: HDF5 writes)
+  std::uint64_t direct_bytes_ = 0;
+  /// Rows [o, o + c) of dataset k from `data`: direct where possible, the rest through HDF5.
+  template <class T>
+  void put(std::size_t k, hsize_t o, hsize_t c, const T* data) const;
 };
 
 /// After the per-dossier pass: national percentiles (from the tallies' row bins), drift,

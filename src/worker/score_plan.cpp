@@ -1,5 +1,6 @@
 // The scoring plan: runs of /caf, rows per Caf, Cafs balanced over ranks by row count.
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -60,7 +61,26 @@ ScorePlan make_plan(const std::vector<Segment>& runs, std::int64_t n_rows, int r
     start += p.caf_rows[c];
   }
   const auto max_c = *std::max_element(load_c.begin(), load_c.end()), max_l = *std::max_element(load_l.begin(), load_l.end());
-  if (static_cast<double>(max_c) <= 1.05 * static_cast<double>(max_l)) p.owner = std::move(contiguous);
+  if (static_cast<double>(max_c) > 1.05 * static_cast<double>(max_l)) return p;
+  // Contiguous shares cannot split the Caf across the middle (one of 620,000 rows left 2 ranks at
+  // 52/48 on the synthetic population); a few Cafs handed from the most to the least loaded rank
+  // even them out at the cost of one more run each (LPT's many runs measured 10% slower).
+  for (int move = 0; move < 2 * ranks; ++move) {
+    const auto H = static_cast<std::size_t>(std::max_element(load_c.begin(), load_c.end()) - load_c.begin());
+    const auto L = static_cast<std::size_t>(std::min_element(load_c.begin(), load_c.end()) - load_c.begin());
+    const std::int64_t gap = load_c[H] - load_c[L];
+    std::size_t best = p.cafs.size();
+    for (std::size_t c = 0; c < p.cafs.size(); ++c)  // the Caf of H closest to half the gap
+      if (contiguous[c] == static_cast<int>(H) && p.caf_rows[c] < gap &&
+          (best == p.cafs.size() || std::llabs(2 * p.caf_rows[c] - gap) < std::llabs(2 * p.caf_rows[best] - gap)))
+        best = c;
+    if (best == p.cafs.size()) break;
+    const std::int64_t s = p.caf_rows[best];
+    if (load_c[H] - std::max(load_c[H] - s, load_c[L] + s) < n_rows / (200 * ranks)) break;  // < 0.5% of a share
+    contiguous[best] = static_cast<int>(L);
+    load_c[H] -= s, load_c[L] += s;
+  }
+  p.owner = std::move(contiguous);
   return p;
 }
 

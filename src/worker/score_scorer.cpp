@@ -294,7 +294,7 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     std::sort(keys.begin(), keys.end(),
               [id](const SortKey& a, const SortKey& c) { return a.k != c.k ? a.k < c.k : id[a.row] < id[c.row]; });
     prefix_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) prefix_[k] = {0, keys[k].row};
+    for (std::size_t k = 0; k < n; ++k) prefix_[k] = {static_cast<std::uint32_t>(keys[k].k >> 32), keys[k].row};
     ord = prefix_.data();
   }
   const auto top = static_cast<std::size_t>(std::ceil(opt_.top_percent * static_cast<double>(n) / 100.0 - 1e-9));
@@ -311,9 +311,13 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
   std::uint8_t* flag = b.flag.data();
   const auto dn = static_cast<double>(n);
   for (std::size_t q = 0; q < n;) {
-    const std::uint64_t kq = key_of(ord[q].at);
+    // Equal keys have equal top halves, which the records carry: the whole keys (a random read of
+    // the probabilities) are compared only then (rare).
     std::size_t e = q + 1;
-    while (e < n && key_of(ord[e].at) == kq) ++e;
+    if (e < n && ord[e].k == ord[q].k) {
+      const std::uint64_t kq = key_of(ord[q].at);
+      while (e < n && ord[e].k == ord[q].k && key_of(ord[e].at) == kq) ++e;
+    }
     const double pq = 100.0 * (static_cast<double>(n - e) + 0.5 * static_cast<double>(e - q)) / dn;
     for (std::size_t k = q; k < e; ++k) {
       if (k + kAhead < n) __builtin_prefetch(hist + bin[ord[k + kAhead].at], 1);

@@ -1,7 +1,10 @@
 // `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
-// identical output files at 1 and 3 ranks, at 1 and 2 threads and with or without the mapped
-// inputs, and bad input -> exit code 2, one clear line, no file.
+// identical output files at 1 and 3 ranks, at 1 and 2 threads, with or without the mapped inputs
+// and the direct writes, and bad input -> exit code 2, one clear line, no file.
 #include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -34,11 +37,18 @@ TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
   ASSERT_NE(at, std::string::npos) << r.output;
   const auto from = r.output.rfind(' ', at - 1) + 1;
   EXPECT_EQ(std::stoi(r.output.substr(from, at - from)), 20) << r.output;  // numeric and categorical
-  r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-mmap --threads 1");
+  // Results written with O_DIRECT where the file system takes it (not tmpfs).
+  const int probe = ::open(tmp("dmde_smap_probe").c_str(), O_WRONLY | O_CREAT | O_DIRECT, 0600);
+  if (probe >= 0) {
+    ::close(probe);
+    EXPECT_NE(r.output.find("MB of results written with O_DIRECT"), std::string::npos) << r.output;
+  }
+  std::filesystem::remove(tmp("dmde_smap_probe"));
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-mmap --no-direct-io --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   r = run(2, "score --model " + model + " --population " + pop + " -o " + c + " --threads 1 --chunk-rows 4096");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-mmap differs";
+  EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-mmap --no-direct-io differs";
   EXPECT_EQ(std::system(("h5diff -q " + a + " " + c + " >/dev/null 2>&1").c_str()), 0) << "2 ranks differ";
   // A level code outside a categorical input's levels, in a copy of the file: coded from the
   // mapping (1 rank, 2 threads; 2 ranks) and through HDF5 (--no-mmap), a clear error and no file.

@@ -117,6 +117,24 @@ TEST(ScorePlan, GroupedAndInterleavedCafs) {
             (std::vector<int>{0, 0, 1, 1, 2, 2}));
   // 30, 40, 30 on 2 ranks: contiguous shares would be 70/30, LPT's 40/60 wins.
   EXPECT_EQ(make_plan({{1, 0, 30}, {2, 30, 70}, {3, 70, 100}}, 100, 2).owner, (std::vector<int>{1, 0, 1}));
+  // Twelve Cafs of 4, one of 6, eleven of 4 and one of 2: contiguous shares 48/52 (the 6 straddles
+  // the middle, within 5% of LPT), then the 2 handed from rank 1 to rank 0: 50/50.
+  {
+    std::vector<Segment> runs;
+    std::int64_t at = 0;
+    for (int k = 0; k < 25; ++k) {
+      const std::int64_t len = k == 12 ? 6 : k == 24 ? 2 : 4;
+      runs.push_back({k, at, at + len});
+      at += len;
+    }
+    const auto b = make_plan(runs, at, 2);
+    std::vector<std::int64_t> load(2);
+    for (std::size_t c = 0; c < b.cafs.size(); ++c) load[static_cast<std::size_t>(b.owner[c])] += b.caf_rows[c];
+    EXPECT_EQ(load, (std::vector<std::int64_t>{50, 50}));
+    EXPECT_EQ(b.owner[24], 0);  // the Caf of 2
+    EXPECT_EQ(b.owner[12], 1);
+    EXPECT_EQ(b.owner[0], 0);
+  }
   // A rank's Cafs come in file order (consecutive Cafs share the chunks read for them).
   EXPECT_EQ(make_plan({{9, 0, 1}, {3, 1, 41}, {7, 41, 51}}, 51, 1).cafs_of(0), (std::vector<std::size_t>{2, 0, 1}));
   const auto i = make_plan({{1, 0, 2}, {2, 2, 3}, {1, 3, 5}}, 5, 3);
