@@ -31,9 +31,11 @@
 // (collective rounds, ScoreOptions::collective_writes, need grouped files).
 // Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf; two sets with
 // --threads 2), one block of inputs (chunk_rows x (4 + 8 + inputs x 1..4 bytes): raw column, ids,
-// class codes; two blocks with --threads 2), the 8 MB histogram, and 4 bytes per row of the rank
-// (each row's histogram bin, for the national percentiles without a second read): 55 MB for
-// 13.8 M rows on one rank, under 2 GB up to ~400 M rows per rank.
+// class codes; four blocks with --threads 2), the direct writer's staging buffers (2 MiB per
+// output dataset + 8 in flight: 44 MiB), the mapped input pages viewed since the last release
+// (~128 MB), the 8 MB histogram, and 4 bytes per row of the rank (each row's histogram bin, for
+// the national percentiles without a second read): 55 MB for 13.8 M rows on one rank, under 2 GB
+// up to ~350 M rows per rank.
 #include <cstdint>
 #include <string>
 #include <vector>
