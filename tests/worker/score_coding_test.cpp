@@ -28,29 +28,6 @@ TableSchema schema() {
 
 }  // namespace
 
-TEST(ScoreCodingBytes, HandCaseCodesAndClassCounts) {
-  InputCoding c;
-  c.variable = "x";
-  c.cuts = {1.0, 2.5};  // classes 0: x <= 1, 1: 1 < x <= 2.5, 2: x > 2.5, 3: missing
-  c.lo = 0, c.hi = 10;
-  c.n_classes = 4;
-  c.missing_class = c.unseen_class = 3;
-  InputCoder coder(c, schema(), "P.h5");
-  ASSERT_TRUE(coder.codes_bytes());
-  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  const std::vector<float> raw = {0.5f, 1.0f, 1.5f, 2.5f, 3.0f, nan, inf, -inf, -4.0f, 11.0f};
-  std::vector<std::uint8_t> codes(raw.size());
-  std::vector<std::int64_t> classes(4, 100);  // added to, not overwritten
-  CodingCounts n;
-  coder.apply_bytes(raw.data(), static_cast<std::int64_t>(raw.size()), codes.data(), n, classes.data());
-  EXPECT_EQ(codes, (std::vector<std::uint8_t>{0, 0, 1, 1, 2, 3, 3, 3, 0, 2}));
-  EXPECT_EQ(classes, (std::vector<std::int64_t>{103, 102, 102, 103}));  // {0.5, 1, -4}, {1.5, 2.5}, {3, 11}, {nan, +-inf}
-  EXPECT_EQ(n.missing, 1);
-  EXPECT_EQ(n.nonfinite, 2);
-  EXPECT_EQ(n.out_of_range, 2);
-  EXPECT_EQ(n.unseen, 0);
-}
-
 TEST(ScoreCodingBytes, OnlyAscendingShortCutListsOfNumericInputs) {
   InputCoding c;
   c.variable = "x";

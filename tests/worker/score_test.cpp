@@ -64,6 +64,18 @@ TEST(ScoreCoding, NumericBinsMissingNonFiniteOutOfRange) {
   EXPECT_EQ(n.nonfinite, 2);
   EXPECT_EQ(n.out_of_range, 2);  // -4 and 11 fall in the open-ended extreme classes, counted
   EXPECT_EQ(n.unseen, 0);
+  // The byte path (worker/score_coding.hpp): the same codes, the same counts, and the class counts.
+  ASSERT_TRUE(coder.codes_bytes());
+  std::vector<std::uint8_t> bytes(raw.size());
+  std::vector<std::int64_t> classes(4, 100);  // added to, not overwritten
+  CodingCounts nb;
+  coder.apply_bytes(raw.data(), static_cast<std::int64_t>(raw.size()), bytes.data(), nb, classes.data());
+  EXPECT_EQ(std::vector<int>(bytes.begin(), bytes.end()), codes);
+  EXPECT_EQ(classes, (std::vector<std::int64_t>{103, 102, 102, 103}));  // {0.5, 1, -4}, {1.5, 2.5}, {3, 11}, {nan, +-inf}
+  EXPECT_EQ(nb.missing, 1);
+  EXPECT_EQ(nb.nonfinite, 2);
+  EXPECT_EQ(nb.out_of_range, 2);
+  EXPECT_EQ(nb.unseen, 0);
 }
 
 TEST(ScoreCoding, CategoricalMatchesLevelNamesAndCountsUnseen) {
