@@ -1,7 +1,7 @@
 #include "core/table.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
+#include <cerrno>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -359,7 +359,7 @@ void TableReader::read_var(const std::string& name, std::int64_t offset, std::in
   read_column(file_->group("variables"), v, offset, count, out);
 }
 
-void TableReader::map_columns(const std::vector<std::string>& names) {
+void TableReader::open_raw(const std::vector<std::string>& names) {
   // Chunk addresses are metadata reads: every rank asks for the same datasets in the same order.
   std::unordered_map<std::string, Chunks> found;
   const auto vg = file_->group("variables");
@@ -372,60 +372,48 @@ void TableReader::map_columns(const std::vector<std::string>& names) {
                                         : (d.stores<std::int16_t>() ? sizeof(std::int16_t) : 0);
     if (c.elem == 0) continue;
     c.addr = d.chunk_addresses(c.rows);
-    // Values are read in place: every chunk must start on an element boundary (dmde's writers align
-    // chunks to 4 KiB; other files may not).
-    const std::size_t al = c.elem;
-    const bool aligned = std::all_of(c.addr.begin(), c.addr.end(),
-                                     [al](haddr_t a) { return a == HADDR_UNDEF || a % al == 0; });
-    if (!c.addr.empty() && aligned) found.emplace(name, std::move(c));
+    if (!c.addr.empty()) found.emplace(name, std::move(c));
   }
   if (found.empty() || file_->userblock() != 0) return;
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
-  struct stat st {};
-  void* p = ::fstat(fd, &st) == 0 && st.st_size > 0
-                ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0)
-                : MAP_FAILED;
-  ::close(fd);  // the mapping keeps the file
-  if (p == MAP_FAILED) return;
-  const auto bytes = static_cast<std::size_t>(st.st_size);
-  map_ = std::shared_ptr<const unsigned char>(static_cast<const unsigned char*>(p),
-                                              [bytes](const unsigned char* q) { ::munmap(const_cast<unsigned char*>(q), bytes); });
-  map_bytes_ = bytes;
+  raw_fd_ = std::shared_ptr<const int>(new int(fd), [](const int* f) {
+    ::close(*f);
+    delete f;
+  });
   chunks_ = std::move(found);
 }
 
-const unsigned char* TableReader::view(const std::string& name, std::size_t elem, std::int64_t offset,
-                                       std::int64_t count) const {
+bool TableReader::read_raw(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count,
+                           void* out) const {
   const auto it = chunks_.find(name);
-  if (!map_ || it == chunks_.end() || it->second.elem != elem || offset < 0 || count <= 0) return nullptr;
+  if (!raw_fd_ || it == chunks_.end() || it->second.elem != elem || offset < 0 || count <= 0) return false;
   const auto& c = it->second;
   const auto first = static_cast<hsize_t>(offset), last = static_cast<hsize_t>(offset + count - 1);
   const hsize_t k = first / c.rows;
-  if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return nullptr;
-  const hsize_t at = c.addr[k] + (first - k * c.rows) * elem;
-  if (at + static_cast<hsize_t>(count) * elem > map_bytes_) return nullptr;  // truncated file: HDF5 says so
-  return map_.get() + at;
+  if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return false;
+  // Why pread and not a mapping of the file: the kernel copies page-cache pages through its own
+  // large-page map into a buffer that stays in cache, while touching the pages through a user
+  // mapping costs a TLB miss (and on some VMs far more) per 4 KiB page.
+  auto* dst = static_cast<char*>(out);
+  auto at = static_cast<off_t>(c.addr[k] + (first - k * c.rows) * elem);
+  auto left = static_cast<std::size_t>(count) * elem;
+  while (left > 0) {
+    const ssize_t n = ::pread(*raw_fd_, dst, left, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;  // truncated or unreadable: read_var gives HDF5's own error
+    dst += n, at += n, left -= static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
-const float* TableReader::view_var(const std::string& name, std::int64_t offset, std::int64_t count) const {
-  return reinterpret_cast<const float*>(view(name, sizeof(float), offset, count));
+bool TableReader::read_raw_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const {
+  return read_raw(name, sizeof(float), offset, count, out);
 }
 
-const std::int16_t* TableReader::view_codes(const std::string& name, std::int64_t offset, std::int64_t count) const {
-  return reinterpret_cast<const std::int16_t*>(view(name, sizeof(std::int16_t), offset, count));
-}
-
-void TableReader::release_view(const void* view, std::int64_t bytes_viewed) const {
-  if (!view || bytes_viewed <= 0 || !map_) return;
-  // Every kRelease bytes viewed, the whole mapping's pages leave this process (one call: dropping
-  // pages one view at a time costs a TLB shootdown per view across the threads). A page still in
-  // use only faults back in from the page cache.
-  constexpr std::uint64_t kRelease = std::uint64_t{128} << 20;
-  const auto bytes = static_cast<std::uint64_t>(bytes_viewed);
-  if (viewed_.fetch_add(bytes) + bytes < kRelease) return;
-  viewed_ = 0;
-  ::madvise(const_cast<unsigned char*>(map_.get()), map_bytes_, MADV_DONTNEED);
+bool TableReader::read_raw_codes(const std::string& name, std::int64_t offset, std::int64_t count,
+                                 std::int16_t* out) const {
+  return read_raw(name, sizeof(std::int16_t), offset, count, out);
 }
 
 }  // namespace dmde

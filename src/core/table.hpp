@@ -140,23 +140,20 @@ class TableReader {
   void read_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const;
   void read_var(const std::string& name, std::int64_t offset, std::int64_t count, double* out) const;
   const h5::File& file() const { return *file_; }
-  /// Collective: prepares zero-copy views of those of `names` stored as unfiltered native chunks:
-  /// numeric float32 (view_var) and categorical int16 level codes (view_codes), when the file can
-  /// be memory-mapped; the others (and every variable when mapping fails) stay on read_var.
-  void map_columns(const std::vector<std::string>& names);
-  /// Rows [offset, offset + count) of a numeric variable prepared by map_columns, straight from the
-  /// file's pages (no copy: the page cache is the buffer), when they lie in one allocated chunk;
-  /// nullptr otherwise (then use read_var). Valid while the reader lives.
-  const float* view_var(const std::string& name, std::int64_t offset, std::int64_t count) const;
+  /// Collective: prepares raw reads of those of `names` stored as unfiltered native chunks:
+  /// numeric float32 (read_raw_var) and categorical int16 level codes (read_raw_codes), when the
+  /// file can be opened with a plain file descriptor; the others (and every variable when that
+  /// fails) stay on read_var.
+  void open_raw(const std::vector<std::string>& names);
+  /// Copies rows [offset, offset + count) of a numeric variable prepared by open_raw into `out`
+  /// with one pread of the chunk's bytes (no HDF5 call: thread-safe, and a plain copy from the
+  /// page cache), when they lie in one allocated chunk; false otherwise (then use read_var).
+  bool read_raw_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const;
   /// Same for a categorical variable: its level codes as stored (0 .. L-1, -1 = missing; not
   /// checked: the caller rejects codes outside its levels).
-  const std::int16_t* view_codes(const std::string& name, std::int64_t offset, std::int64_t count) const;
-  /// Marks a view of `bytes` bytes as read. Its pages are given back in batches: they stay in the
-  /// page cache but leave this process's resident set, which stays bounded (~128 MB of views)
-  /// whatever the file size. Thread-safe.
-  void release_view(const void* view, std::int64_t bytes) const;
-  /// How many variables view_var and view_codes serve.
-  std::size_t mapped() const { return map_ ? chunks_.size() : 0; }
+  bool read_raw_codes(const std::string& name, std::int64_t offset, std::int64_t count, std::int16_t* out) const;
+  /// How many variables read_raw_var and read_raw_codes serve.
+  std::size_t raw_columns() const { return raw_fd_ ? chunks_.size() : 0; }
 
  private:
   std::string path_;
@@ -167,12 +164,10 @@ class TableReader {
     std::vector<haddr_t> addr;  ///< file offset of each chunk (HADDR_UNDEF: not allocated)
     std::size_t elem = 0;       ///< 4: float32 values, 2: int16 level codes
   };
-  /// Start of rows [offset, offset + count) of a mapped variable of `elem`-byte elements, or nullptr.
-  const unsigned char* view(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count) const;
-  std::unordered_map<std::string, Chunks> chunks_;  ///< the variables view_var serves
-  std::shared_ptr<const unsigned char> map_;        ///< the whole file, read-only
-  std::size_t map_bytes_ = 0;
-  mutable std::atomic<std::uint64_t> viewed_{0};  ///< bytes viewed since the last release
+  /// Reads rows [offset, offset + count) of a raw variable of `elem`-byte elements into `out`.
+  bool read_raw(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count, void* out) const;
+  std::unordered_map<std::string, Chunks> chunks_;  ///< the variables read_raw serves
+  std::shared_ptr<const int> raw_fd_;               ///< the file, read-only (closed with the last copy)
 };
 
 }  // namespace dmde

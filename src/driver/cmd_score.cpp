@@ -27,7 +27,7 @@ struct ScoreParams {
   std::int64_t chunk_rows = 65536;  ///< rows read per chunk (memory: chunk x inputs x 8 bytes)
   bool collective = false;       ///< per-dossier blocks in MPI-IO collective rounds (see ScoreOptions)
   int threads = 0;               ///< threads per rank, 1 or 2 (0: 2 when each rank can have two cores)
-  bool no_mmap = false;          ///< copy every input out through HDF5 (no read-only mapping of the file)
+  bool no_raw_read = false;      ///< read every input through HDF5 (no pread of raw chunks)
   bool direct_io = true;         ///< write the results with O_DIRECT from a writer thread (core/direct_writer.hpp)
   std::string learning;          ///< learning table: reference distributions for drift (PSI)
 
@@ -43,7 +43,7 @@ struct ScoreParams {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads & no_mmap & direct_io;
+    ar & model & population & output & top_percent & chunk_rows & collective & learning & threads & no_raw_read & direct_io;
   }
 };
 
@@ -64,7 +64,7 @@ int run_score(Comm& comm, ScoreParams& p) {
   opt.chunk_rows = p.chunk_rows;
   opt.collective_writes = p.collective;
   opt.threads = p.threads;
-  opt.map_inputs = !p.no_mmap;
+  opt.raw_inputs = !p.no_raw_read;
   opt.direct_io = p.direct_io;
   opt.population_label = std::filesystem::path(p.population).filename().string();
   worker::ScoreResult r;
@@ -161,9 +161,9 @@ void add_score_command(CLI::App& app, Commands& out) {
                   "Threads per rank: 1, or 2 to overlap HDF5 reads/writes with scoring (same result); "
                   "0: 2 when each rank can have two cores")
       ->capture_default_str();
-  sub->add_flag("--no-mmap", p->no_mmap,
-                "Read every input through HDF5 instead of coding float32 and int16 chunks from a read-only mapping "
-                "of the file (same result)");
+  sub->add_flag("--no-raw-read", p->no_raw_read,
+                "Read every input through HDF5 instead of a plain pread of its unfiltered float32 or int16 "
+                "chunks (same result)");
   sub->add_flag("--direct-io,!--no-direct-io", p->direct_io,
                 "Write the results with O_DIRECT from a writer thread, bypassing the page cache, where the file "
                 "system allows it; --no-direct-io writes everything through HDF5 (same result)")

@@ -30,12 +30,12 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   };
   TableReader pop(pop_path, &comm);
   Scorer scorer(model, pop, opt);  // checks every model variable exists with its kind (same on all ranks)
-  if (opt.map_inputs) {
+  if (opt.raw_inputs) {
     std::vector<std::string> inputs;
     for (const auto& c : model.coding) inputs.push_back(c.variable);
-    pop.map_columns(inputs);  // collective
-    spdlog::debug("{} of {} inputs coded from the mapped file", pop.mapped(), inputs.size());
-    lap("opened and mapped");
+    pop.open_raw(inputs);  // collective
+    spdlog::debug("{} of {} inputs read raw (pread of their chunks)", pop.raw_columns(), inputs.size());
+    lap("opened");
   }
   const ScorePlan plan = plan_scoring(comm, pop, std::max<std::int64_t>(opt.chunk_rows, 1 << 20));
   if (comm.is_root()) {

@@ -32,8 +32,7 @@
 // Memory per rank: the per-Caf buffers (~110 bytes x rows of its largest Caf; two sets with
 // --threads 2), one block of inputs (chunk_rows x (4 + 8 + inputs x 1..4 bytes): raw column, ids,
 // class codes; four blocks with --threads 2), the direct writer's staging buffers (2 MiB per
-// output dataset + 8 in flight: 44 MiB), the mapped input pages viewed since the last release
-// (~128 MB), the 8 MB histogram, and 4 bytes per row of the rank (each row's histogram bin, for
+// output dataset + 8 in flight: 44 MiB), the 8 MB histogram, and 4 bytes per row of the rank (each row's histogram bin, for
 // the national percentiles without a second read): 55 MB for 13.8 M rows on one rank, under 2 GB
 // up to ~350 M rows per rank.
 #include <cstdint>
@@ -93,10 +92,11 @@ struct ScoreOptions {
   /// node); on a parallel file system whose collective buffering pays, turn it on. The result is
   /// identical either way. Small tables and metadata are always collective.
   bool collective_writes = false;
-  /// Code inputs straight from the population file's pages (read-only mmap of its unfiltered
-  /// float32 and int16 chunks) instead of copying them out through HDF5 first; falls back to HDF5
-  /// reads per variable where the layout does not allow it. Same values, so identical output.
-  bool map_inputs = true;
+  /// Read the unfiltered float32 and int16 chunks of the inputs with a plain pread of their bytes
+  /// (TableReader::read_raw_var: no HDF5 call, so both threads of a rank read and code them)
+  /// instead of through HDF5; falls back to HDF5 reads per variable where the layout does not allow
+  /// it. Same values, so identical output.
+  bool raw_inputs = true;
   /// Write the per-dossier results with O_DIRECT from a writer thread (core/direct_writer.hpp),
   /// the unaligned edges of each rank's pieces through HDF5; the file system refusing O_DIRECT,
   /// or collective_writes, means HDF5 writes throughout. Same bytes, so identical output.

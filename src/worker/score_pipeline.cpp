@@ -62,15 +62,15 @@ class Pipeline final : public BlockFeed {
             return false;
           }
         };
-        const bool read = fill(Scorer::Columns::Unmapped);
+        const bool read = fill(Scorer::Columns::Hdf5);
         lk.lock();
         if (!read) continue;
         full_[slot] = true;
         ++next_read_;
         cv_.notify_all();
         lk.unlock();
-        // Then the block's mapped inputs, shared with the scoring thread when it reaches the block.
-        const bool coded = fill(Scorer::Columns::Mapped);
+        // Then the block's raw inputs, shared with the scoring thread when it reaches the block.
+        const bool coded = fill(Scorer::Columns::Raw);
         lk.lock();
         if (!coded) continue;
       } else if (!done_.empty()) {
@@ -120,13 +120,13 @@ class Pipeline final : public BlockFeed {
     Block& rb = slot_[next_take_ % kSlots];
     if (rb.lo != lo || rb.hi != hi) throw Error("scoring: block sequence out of step");
     lk.unlock();
-    // Mapped inputs the HDF5 thread has not claimed yet are coded here (no HDF5 call), then the
+    // Raw inputs the HDF5 thread has not claimed yet are coded here (no HDF5 call), then the
     // ones it is coding are waited for.
-    sc_.fill_block(lo, hi, {}, rb, score_scratch_, sc_.cpu(), {}, Scorer::Columns::Mapped);
-    if (rb.coded.load() < rb.mapped.size()) {
+    sc_.fill_block(lo, hi, {}, rb, score_scratch_, sc_.cpu(), {}, Scorer::Columns::Raw);
+    if (rb.coded.load() < rb.raw_inputs.size()) {
       lk.lock();
       const auto w1 = std::chrono::steady_clock::now();
-      cv_.wait(lk, [&] { return rb.coded.load() >= rb.mapped.size() || abort_; });
+      cv_.wait(lk, [&] { return rb.coded.load() >= rb.raw_inputs.size() || abort_; });
       block_wait_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w1).count();
       if (abort_) throw Error("scoring stopped");
     }
@@ -192,7 +192,7 @@ class Pipeline final : public BlockFeed {
   const ScoreOutput& out_;
   std::vector<BlockSpec> seq_;
   Scratch scratch_;        ///< the HDF5 thread's coding buffers
-  Scratch score_scratch_;  ///< the scoring thread's (mapped inputs)
+  Scratch score_scratch_;  ///< the scoring thread's (raw inputs)
   std::mutex mu_;
   std::condition_variable cv_;
   std::array<Block, kSlots> slot_;

@@ -144,7 +144,7 @@ std::vector<BlockSpec> Scorer::block_sequence(const std::vector<const std::vecto
 void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
                 Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between, Columns which) const {
   const std::size_t p = coders_.size();
-  if (which != Columns::Mapped) {
+  if (which != Columns::Raw) {
     blk.lo = lo, blk.hi = hi;
     blk.parts.resize(bounds.size());
     for (std::size_t i = 0; i < bounds.size(); ++i) {
@@ -154,7 +154,7 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
       pt.classes.assign(st_.class_offset.back(), 0);
     }
     blk.narrow.resize(stride() * p * code_bytes_);
-    blk.mapped.clear();
+    blk.raw_inputs.clear();
     blk.claim = 0;
     blk.coded = 0;
     PhaseTimer timer(cpu, kRead);
@@ -162,28 +162,30 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
   } else if (blk.lo != lo || blk.hi != hi) {
     throw Error("scoring: block out of step");
   }
-  // A mapped input: float32 values, or int16 level codes when its coder reads them.
+  // A raw input (float32 values, or int16 level codes when its coder reads them), copied by pread
+  // into this thread's buffer; no HDF5 call, so either thread may read it.
   const auto view = [&](std::size_t k, const float*& col, const std::int16_t*& lv) {
     PhaseTimer timer(cpu, kRead);
     const auto& name = coders_[k].coding().variable;
+    const auto n = static_cast<std::size_t>(hi - lo);
     col = nullptr, lv = nullptr;
-    if (code_bytes_ == 1 && coders_[k].codes_levels()) lv = pop_.view_codes(name, lo, hi - lo);
-    else col = pop_.view_var(name, lo, hi - lo);
+    if (code_bytes_ == 1 && coders_[k].codes_levels()) {
+      sc.raw16.resize(n);
+      if (pop_.read_raw_codes(name, lo, hi - lo, sc.raw16.data())) lv = sc.raw16.data();
+    } else {
+      sc.raw.resize(n);
+      if (pop_.read_raw_var(name, lo, hi - lo, sc.raw.data())) col = sc.raw.data();
+    }
     return col || lv;
   };
-  const auto release = [&](const float* col, const std::int16_t* lv) {
-    if (col) pop_.release_view(col, (hi - lo) * static_cast<std::int64_t>(sizeof(float)));
-    if (lv) pop_.release_view(lv, (hi - lo) * static_cast<std::int64_t>(sizeof(std::int16_t)));
-  };
-  if (which == Columns::Mapped) {
-    // Mapped columns are claimed one at a time by whichever thread gets there first.
-    for (std::size_t i; (i = blk.claim.fetch_add(1)) < blk.mapped.size();) {
-      const std::size_t k = blk.mapped[i];
+  if (which == Columns::Raw) {
+    // Raw columns are claimed one at a time by whichever thread gets there first.
+    for (std::size_t i; (i = blk.claim.fetch_add(1)) < blk.raw_inputs.size();) {
+      const std::size_t k = blk.raw_inputs[i];
       const float* col = nullptr;
       const std::int16_t* lv = nullptr;
       view(k, col, lv);
       code_column(k, col, lv, blk, sc, cpu);
-      release(col, lv);
       blk.coded.fetch_add(1);
       if (between) between();
     }
@@ -193,8 +195,8 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
     if (between) between();
     const float* col = nullptr;
     const std::int16_t* lv = nullptr;
-    if (view(k, col, lv) && which == Columns::Unmapped) {  // left to the claims (Columns::Mapped)
-      blk.mapped.push_back(k);
+    if (view(k, col, lv) && which == Columns::Hdf5) {  // left to the claims (Columns::Raw)
+      blk.raw_inputs.push_back(k);
       continue;
     }
     if (!col && !lv) {
@@ -204,7 +206,6 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
       col = sc.col.data();
     }
     code_column(k, col, lv, blk, sc, cpu);
-    if (col != sc.col.data()) release(col, lv);
   }
 }
 

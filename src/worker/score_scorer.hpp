@@ -94,9 +94,9 @@ struct Block {
   std::vector<std::int64_t> ids;
   std::vector<std::uint8_t> narrow;
   std::vector<Part> parts;
-  /// Pipelined mode: the inputs left for Columns::Mapped (mapped views), claimed in turn (claim)
+  /// Pipelined mode: the inputs left for Columns::Raw (raw reads), claimed in turn (claim)
   /// by both threads; coded counts the ones done.
-  std::vector<std::size_t> mapped;
+  std::vector<std::size_t> raw_inputs;
   std::atomic<std::size_t> claim{0}, coded{0};
 };
 
@@ -108,7 +108,9 @@ struct BlockSpec {
 
 /// Per-thread buffers of the coding.
 struct Scratch {
-  std::vector<float> col;
+  std::vector<float> col;             ///< an input read through HDF5
+  std::vector<float> raw;             ///< a raw float32 input (TableReader::read_raw_var)
+  std::vector<std::int16_t> raw16;    ///< raw int16 level codes (TableReader::read_raw_codes)
   std::vector<int> tmp;
   std::vector<std::uint32_t> h4;
 };
@@ -176,15 +178,15 @@ class Scorer {
   std::vector<BlockSpec> block_sequence(const std::vector<const std::vector<Segment>*>& segs) const;
 
   /// Which inputs fill_block codes: all; the pipelined mode's HDF5 thread's share (the ids and
-  /// every input read through HDF5; the inputs TableReader::view_var maps are listed in
-  /// Block::mapped); or, in a block already filled with Unmapped, mapped inputs claimed one at a
+  /// every input read through HDF5; the inputs TableReader::read_raw_var serves are listed in
+  /// Block::raw_inputs); or, in a block already filled with Hdf5, raw inputs claimed one at a
   /// time until none is left (no HDF5 call: both threads run it on the same block, each input is
   /// coded once, by whichever thread claims it, so the work balances itself).
-  enum class Columns { All, Unmapped, Mapped };
+  enum class Columns { All, Hdf5, Raw };
   /// Reads rows [lo, hi) of /id and of the inputs into `blk` and codes them, each column right
-  /// after its read while it is in cache (mapped inputs: straight from the file's pages), with the
+  /// after its read while it is in cache (raw inputs: one pread of the chunk's bytes), with the
   /// parts' coding and class counts. Touches no scoring state: the pipelined mode runs it on the
-  /// HDF5 thread (Unmapped, then Mapped) and on the scoring thread (Mapped), each with its own
+  /// HDF5 thread (Hdf5, then Raw) and on the scoring thread (Raw), each with its own
   /// scratch; `between` runs between columns (the HDF5 thread's writes).
   void fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std::pair<std::int64_t, std::int64_t>>& bounds,
                   Block& blk, Scratch& sc, PhaseSeconds& cpu, const std::function<void()>& between = {},

@@ -102,3 +102,45 @@ TEST(Serialize, EigenAndSchemaRoundTripExactly) {
   EXPECT_EQ(w.window, 6);
   EXPECT_THROW(from_bytes(std::string("garbage"), w), Error);
 }
+
+TEST(Table, RawReadsEqualHdf5ReadsWithinAChunkOnly) {
+  // float32 values and int16 level codes, 3 rows per chunk: a pread of the chunk's bytes must give
+  // what HDF5 gives; a range crossing a chunk, the wrong element type and float64 columns are refused.
+  const auto path = tmp("dmde_table_raw.h5");
+  auto t = small_table();
+  t.id = {10, 11, 12, 13, 14, 15, 16};
+  t.caf = {1, 1, 1, 1, 2, 2, 2};
+  t.weight = Eigen::VectorXd::Ones(7);
+  t.outcomes = Eigen::MatrixXd::Zero(7, 5);
+  t.X.resize(7, 3);
+  const double nan = std::nan("");
+  t.X << 34, 0, 120.5, nan, 1, 0, 51, nan, 33.25, 19, 2, nan, 7.5, 1, -3, 61, nan, 1e30, 0.1, 2, 4;
+  WriteOptions opt;
+  opt.numeric_float32 = true;
+  opt.chunk_rows = 3;
+  write_table(path, t, opt);
+  TableReader r(path);
+  r.open_raw({"age", "tenure", "rsa_12m"});
+  EXPECT_EQ(r.raw_columns(), 3u);
+  for (const char* v : {"age", "rsa_12m"})
+    for (std::int64_t off : {0, 3, 4, 6}) {
+      const std::int64_t cnt = std::min<std::int64_t>(3 - off % 3, 7 - off);
+      std::vector<float> raw(static_cast<std::size_t>(cnt), -1.f), ref(raw.size());
+      ASSERT_TRUE(r.read_raw_var(v, off, cnt, raw.data())) << v << " at " << off;
+      r.read_var(v, off, cnt, ref.data());
+      EXPECT_EQ(std::memcmp(raw.data(), ref.data(), raw.size() * sizeof(float)), 0) << v << " at " << off;
+    }
+  std::vector<std::int16_t> codes(3, 42);
+  ASSERT_TRUE(r.read_raw_codes("tenure", 3, 3, codes.data()));
+  EXPECT_EQ(codes, (std::vector<std::int16_t>{2, 1, -1}));  // rows 3..5: free, tenant, missing
+  std::vector<float> two(4);
+  EXPECT_FALSE(r.read_raw_var("age", 2, 2, two.data()));     // rows 2 and 3: two chunks
+  EXPECT_FALSE(r.read_raw_codes("age", 0, 2, codes.data()));  // a float32 column is not codes
+  EXPECT_FALSE(r.read_raw_var("tenure", 0, 2, two.data()));
+  write_table(tmp("dmde_table_raw64.h5"), t);  // float64 numerics: not served raw
+  TableReader r64(tmp("dmde_table_raw64.h5"));
+  r64.open_raw({"age", "tenure"});
+  EXPECT_EQ(r64.raw_columns(), 1u);  // tenure only
+  EXPECT_FALSE(r64.read_raw_var("age", 0, 1, two.data()));
+  for (const auto& p : {path, tmp("dmde_table_raw64.h5")}) std::remove(p.c_str());
+}

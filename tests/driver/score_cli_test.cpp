@@ -1,5 +1,5 @@
 // `dmde score` end to end under mpirun: a synthetic population and model (hidden score-fixture),
-// identical output files at 1 and 3 ranks, at 1 and 2 threads, with or without the mapped inputs
+// identical output files at 1 and 3 ranks, at 1 and 2 threads, with or without the raw input reads
 // and the direct writes, and bad input -> exit code 2, one clear line, no file.
 #include <gtest/gtest.h>
 
@@ -22,8 +22,8 @@ std::string tmp(const std::string& name) { return dmde::test::tmp_path(name); } 
 
 }  // namespace
 
-TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
-  // `dmde generate` aligns its chunks, so score codes the float32 and int16 inputs from a read-only mapping.
+TEST(ScoreCli, InputsReadRawGiveTheSameFile) {
+  // `dmde generate` writes unfiltered chunks, so score reads the float32 and int16 inputs with pread.
   const auto pop = tmp("dmde_smap_pop.h5"), model = tmp("dmde_smap.dmde");
   const auto a = tmp("dmde_smap_a.h5"), b = tmp("dmde_smap_b.h5"), c = tmp("dmde_smap_c.h5");
   auto r = run(2, "generate population --rows 30000 --vars 72 -o " + pop);
@@ -33,7 +33,7 @@ TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
   r = run(1, "--log-level debug score --model " + model + " --population " + pop + " -o " + a +
                  " --threads 2 --chunk-rows 4096");
   ASSERT_EQ(r.code, 0) << r.output;
-  const auto at = r.output.find(" of 20 inputs coded from the mapped file");
+  const auto at = r.output.find(" of 20 inputs read raw");
   ASSERT_NE(at, std::string::npos) << r.output;
   const auto from = r.output.rfind(' ', at - 1) + 1;
   EXPECT_EQ(std::stoi(r.output.substr(from, at - from)), 20) << r.output;  // numeric and categorical
@@ -44,14 +44,14 @@ TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
     EXPECT_NE(r.output.find("MB of results written with O_DIRECT"), std::string::npos) << r.output;
   }
   std::filesystem::remove(tmp("dmde_smap_probe"));
-  r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-mmap --no-direct-io --threads 1");
+  r = run(1, "score --model " + model + " --population " + pop + " -o " + b + " --no-raw-read --no-direct-io --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   r = run(2, "score --model " + model + " --population " + pop + " -o " + c + " --threads 1 --chunk-rows 4096");
   ASSERT_EQ(r.code, 0) << r.output;
-  EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-mmap --no-direct-io differs";
+  EXPECT_EQ(std::system(("h5diff -q " + a + " " + b + " >/dev/null 2>&1").c_str()), 0) << "--no-raw-read --no-direct-io differs";
   EXPECT_EQ(std::system(("h5diff -q " + a + " " + c + " >/dev/null 2>&1").c_str()), 0) << "2 ranks differ";
   // A level code outside a categorical input's levels, in a copy of the file: coded from the
-  // mapping (1 rank, 2 threads; 2 ranks) and through HDF5 (--no-mmap), a clear error and no file.
+  // raw reads (1 rank, 2 threads; 2 ranks) and through HDF5 (--no-raw-read), a clear error and no file.
   std::string cat;
   const auto spec = nlohmann::json::parse(std::ifstream(model + ".json"));
   for (const auto& in : spec.at("inputs"))
@@ -64,7 +64,7 @@ TEST(ScoreCli, InputsCodedFromTheMappedFileGiveTheSameFile) {
     const std::int16_t wrong = 99;
     f.group("variables").dataset(cat).write(&wrong, 20001, 1);
   }
-  for (const auto& how : {std::string("1 --threads 2"), std::string("2 --threads 1"), std::string("1 --no-mmap")}) {
+  for (const auto& how : {std::string("1 --threads 2"), std::string("2 --threads 1"), std::string("1 --no-raw-read")}) {
     r = run(how[0] - '0', "score --model " + model + " --population " + badpop + " -o " + bad + how.substr(1));
     EXPECT_EQ(r.code, 2) << how << ": " << r.output;
     EXPECT_NE(r.output.find("'" + cat + "' holds"), std::string::npos) << how << ": " << r.output;
