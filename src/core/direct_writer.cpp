@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/huge_pages.hpp"
 
 namespace dmde {
 
@@ -76,7 +77,10 @@ char* DirectWriter::take_buffer() {
   // Each dataset fills one buffer; in_flight_ more may wait for the device.
   if (free_.empty() && all_.size() < cols_.size() + in_flight_) {
     void* p = nullptr;
-    if (::posix_memalign(&p, kAlign, buffer_bytes_) != 0) throw Error("DirectWriter: out of memory");
+    // 2 MiB-aligned when the buffer is whole huge pages: one fault each, cheaper O_DIRECT pinning.
+    const std::size_t align = buffer_bytes_ % (std::size_t{2} << 20) == 0 ? std::size_t{2} << 20 : kAlign;
+    if (::posix_memalign(&p, align, buffer_bytes_) != 0) throw Error("DirectWriter: out of memory");
+    advise_huge_pages(p, buffer_bytes_);
     all_.push_back(static_cast<char*>(p));
     return static_cast<char*>(p);
   }

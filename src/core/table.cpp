@@ -343,6 +343,10 @@ std::vector<std::int64_t> TableReader::read_id(std::int64_t offset, std::int64_t
   return v;
 }
 
+void TableReader::read_id(std::int64_t offset, std::int64_t count, std::int64_t* out) const {
+  file_->dataset("id").read(out, static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
+}
+
 std::vector<std::int32_t> TableReader::read_caf(std::int64_t offset, std::int64_t count) const {
   std::vector<std::int32_t> v(static_cast<std::size_t>(count));
   file_->dataset("caf").read(v.data(), static_cast<hsize_t>(offset), static_cast<hsize_t>(count));

@@ -135,6 +135,8 @@ class TableReader {
   const TableSchema& schema() const { return schema_; }
   const std::string& path() const { return path_; }
   std::vector<std::int64_t> read_id(std::int64_t offset, std::int64_t count) const;
+  /// Same into `out` (count values): a caller's buffer reused block after block.
+  void read_id(std::int64_t offset, std::int64_t count, std::int64_t* out) const;
   std::vector<std::int32_t> read_caf(std::int64_t offset, std::int64_t count) const;
   /// Reads variable `name` rows into `out` (categorical: codes as floats, NaN = missing).
   void read_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const;

@@ -51,10 +51,11 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
   AtomicPath atomic(out_path, &comm);
   ScoreOutput out(comm, atomic.temp(), plan.n_rows, plan.grouped && opt.collective_writes, opt.direct_io);
   const auto mine = plan.cafs_of(comm.rank());
-  std::int64_t my_writes = 0, my_rows = 0;
+  std::int64_t my_writes = 0, my_rows = 0, largest = 0;
   std::vector<Segment> runs;
   for (auto c : mine) {
     my_rows += plan.caf_rows[c];
+    largest = std::max(largest, plan.caf_rows[c]);
     my_writes += static_cast<std::int64_t>(plan.caf_segments[c].size());
     runs.insert(runs.end(), plan.caf_segments[c].begin(), plan.caf_segments[c].end());
   }
@@ -67,7 +68,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     else merged.push_back(r);
   }
   scorer.set_runs(std::move(merged), std::move(starts));
-  scorer.state().row_bins.reserve(static_cast<std::size_t>(my_rows));
+  scorer.reserve(static_cast<std::size_t>(my_rows), static_cast<std::size_t>(largest));
   const std::int64_t rounds = out.collective() ? comm.allreduce_max(my_writes) : my_writes;
 
   // Errors inside a Caf are kept until every rank has made its collective calls, then thrown on all.
@@ -81,6 +82,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     done = static_cast<std::int64_t>(mine.size());  // independent writes: no rounds to make up
   } else {
     CafBuffers b;
+    b.reserve(static_cast<std::size_t>(largest));
     for (auto c : mine) {
       const auto& segs = plan.caf_segments[c];
       if (err.empty()) {

@@ -24,8 +24,8 @@ std::vector<double> shares(const std::int64_t* counts, std::size_t n) {
 
 /// National percentiles, written from each row's histogram bin kept while scoring (rows in the
 /// order they were scored; no second read of the probabilities).
-double national_percentiles(const Comm& comm, const ScorePlan& plan, const ScoreOutput& out, std::vector<std::int64_t>& hist,
-                            const std::vector<std::uint32_t>& row_bins) {
+double national_percentiles(const Comm& comm, const ScorePlan& plan, const ScoreOutput& out, HugeVector<std::int64_t>& hist,
+                            const HugeVector<std::uint32_t>& row_bins) {
   const auto t0 = std::chrono::steady_clock::now();
   comm.allreduce_sum(std::span<std::int64_t>(hist));
   spdlog::debug("  histogram reduced: {:.3f} s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -10,6 +10,7 @@
 
 #include "core/direct_writer.hpp"
 #include "core/h5.hpp"
+#include "core/huge_pages.hpp"
 #include "worker/score.hpp"
 
 namespace dmde::worker {
@@ -38,11 +39,11 @@ struct ScoreTallies {
   std::vector<std::int64_t> class_offset;  ///< input k's classes: class_counts[class_offset[k] ..]
   std::vector<std::int64_t> class_counts;  ///< per input class
   std::vector<std::int64_t> score_bins;    ///< per learning score bin
-  std::vector<std::int64_t> hist;          ///< fine probability histogram (national percentiles)
+  HugeVector<std::int64_t> hist;           ///< fine probability histogram (national percentiles)
   /// Histogram bin of each of this rank's rows, in the order they were scored (its Cafs in
   /// ScorePlan::cafs_of order, each Caf's segments in file order): the national percentiles are
   /// written from these without reading the probabilities back. 4 bytes per row of the rank.
-  std::vector<std::uint32_t> row_bins;
+  HugeVector<std::uint32_t> row_bins;
   std::vector<CafResult> cafs;             ///< this rank's Cafs
 };
 

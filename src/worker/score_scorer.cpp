@@ -158,7 +158,8 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
     blk.claim = 0;
     blk.coded = 0;
     PhaseTimer timer(cpu, kRead);
-    blk.ids = pop_.read_id(lo, hi - lo);
+    blk.ids.resize(static_cast<std::size_t>(hi - lo));
+    pop_.read_id(lo, hi - lo, blk.ids.data());
   } else if (blk.lo != lo || blk.hi != hi) {
     throw Error("scoring: block out of step");
   }
@@ -270,7 +271,7 @@ void Scorer::rank_caf(CafBuffers& b, CafResult& r) {
     if (sorted) {
       for (std::size_t i = 1; i < n; ++i) dups += b.id[i] == b.id[i - 1];
     } else {
-      std::vector<std::int64_t> ids = b.id;
+      std::vector<std::int64_t> ids(b.id.begin(), b.id.end());
       std::sort(ids.begin(), ids.end());
       dups = n - static_cast<std::size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
     }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/huge_pages.hpp"
 #include "worker/score.hpp"
 #include "worker/score_io.hpp"
 #include "worker/score_kernel.hpp"
@@ -59,13 +60,19 @@ inline std::int64_t hist_bin(double p) { return std::min<std::int64_t>(kHistBins
 
 /// Per-dossier results of one Caf, in file order of its rows.
 struct CafBuffers {
-  std::vector<std::int64_t> id;
-  std::vector<std::int32_t> caf, rank;
-  std::vector<double> eta, prob, pct;
-  std::vector<std::uint8_t> flag;
-  std::array<std::vector<std::int16_t>, 3> reason;
-  std::array<std::vector<double>, 3> contrib;
+  HugeVector<std::int64_t> id;
+  HugeVector<std::int32_t> caf, rank;
+  HugeVector<double> eta, prob, pct;
+  HugeVector<std::uint8_t> flag;
+  std::array<HugeVector<std::int16_t>, 3> reason;
+  std::array<HugeVector<double>, 3> contrib;
 
+  /// Room for a Caf of n rows (allocated once, for the rank's largest Caf).
+  void reserve(std::size_t n) {
+    id.reserve(n), caf.reserve(n), rank.reserve(n), eta.reserve(n), prob.reserve(n), pct.reserve(n), flag.reserve(n);
+    for (auto& r : reason) r.reserve(n);
+    for (auto& c : contrib) c.reserve(n);
+  }
   void resize(std::size_t n) {
     id.resize(n), caf.resize(n), rank.resize(n), eta.resize(n), prob.resize(n), pct.resize(n), flag.resize(n);
     for (auto& r : reason) r.resize(n);
@@ -92,7 +99,7 @@ struct Part {
 struct Block {
   std::int64_t lo = 0, hi = 0;
   std::vector<std::int64_t> ids;
-  std::vector<std::uint8_t> narrow;
+  HugeVector<std::uint8_t> narrow;
   std::vector<Part> parts;
   /// Pipelined mode: the inputs left for Columns::Raw (raw reads), claimed in turn (claim)
   /// by both threads; coded counts the ones done.
@@ -143,6 +150,12 @@ class Scorer {
     st_.hist.assign(static_cast<std::size_t>(kHistBins), 0);
   }
   ScoreTallies& state() { return st_; }
+  /// Room for this rank's rows (each row's histogram bin) and for ranking its largest Caf:
+  /// allocated once, before scoring.
+  void reserve(std::size_t rank_rows, std::size_t largest_caf) {
+    st_.row_bins.reserve(rank_rows);
+    prefix_.reserve(largest_caf), prefix_tmp_.reserve(largest_caf);
+  }
   PhaseSeconds& cpu() { return cpu_; }
   /// This rank's rows as maximal contiguous runs, ascending (a block read never goes past one), and
   /// the first rows of its Caf segments, ascending (where a block's parts begin).
@@ -224,7 +237,7 @@ class Scorer {
   ScoreTallies st_;
   PhaseSeconds cpu_{};
   std::vector<SortKey> keys_;  ///< rank order when ids are not increasing
-  std::vector<SortKey32> prefix_, prefix_tmp_;
+  HugeVector<SortKey32> prefix_, prefix_tmp_;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;
   KernelPlan plan_;

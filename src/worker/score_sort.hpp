@@ -61,8 +61,8 @@ inline std::uint64_t descending_key(double p) {
 /// halves sorted stably on whole keys (runs are short: probabilities that agree on their top 32
 /// bits are rare). Below a few thousand rows std::stable_sort is cheaper. Returns the n records in
 /// order, in `a` or `tmp` (scratch, resized).
-inline const SortKey32* rows_by_probability(const double* p, std::size_t n, std::vector<SortKey32>& a,
-                                            std::vector<SortKey32>& tmp) {
+template <class Vec>  // std::vector<SortKey32> with any allocator
+const SortKey32* rows_by_probability(const double* p, std::size_t n, Vec& a, Vec& tmp) {
   a.resize(n);
   for (std::size_t i = 0; i < n; ++i) a[i] = {static_cast<std::uint32_t>(descending_key(p[i]) >> 32), static_cast<std::uint32_t>(i)};
   const auto whole = [p](const SortKey32& x, const SortKey32& y) { return descending_key(p[x.at]) < descending_key(p[y.at]); };
