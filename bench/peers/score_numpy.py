@@ -4,7 +4,9 @@ each model input, linear predictor, top-3 reason codes, per-Caf ranks/percentile
 percentiles, Caf summary, drift counts, output written) from the model's JSON export
 (`dmde score-fixture --json`). Run with Debian's /usr/bin/python3 (h5py, numpy).
 
-usage: score_numpy.py MODEL.json POPULATION.h5 OUT.h5 [--top 5] [--chunk 1048576] [--check DMDE_SCORES.h5]
+usage: score_numpy.py MODEL.json POPULATION.h5 OUT.h5 [--top 5] [--chunk 1048576] [--check DMDE_SCORES.h5 [--strict]]
+--strict: exit 1 unless dmde's output agrees (probabilities to 1e-12, ranks, flags and the three
+reason codes exactly, national percentiles within dmde's documented bound); used by ctest.
 """
 import argparse
 import json
@@ -35,6 +37,7 @@ def main():
     ap.add_argument("--top", type=float, default=5.0)
     ap.add_argument("--chunk", type=int, default=1 << 20)
     ap.add_argument("--check", default="")
+    ap.add_argument("--strict", action="store_true")
     a = ap.parse_args()
     t0 = time.perf_counter()
     m = json.load(open(a.model))
@@ -128,11 +131,15 @@ def main():
     print(f"numpy_seconds {secs:.4f}")
     if a.check:  # agreement with dmde's output (national percentiles: within dmde's documented bound)
         c = h5py.File(a.check, "r")["score"]
+        dprob = np.abs(c["probability"][:] - prob).max()
+        ranks_ok = bool((c["rank_caf"][:] == rank).all())
+        flags_ok = bool((c["flag_top"][:] == flag).all())
+        reasons_ok = all(bool((c["reason%d" % (k + 1)][:] == reason[:, k]).all()) for k in range(3))
+        dpct, bound = np.abs(c["pct_national"][:] - pct_nat).max(), c["pct_national"].attrs["max_error"]
         print("check max|dprob| %.3g, ranks equal %s, flags equal %s, reasons equal %s, max|dpct_national| %.3g (bound %.3g)" % (
-            np.abs(c["probability"][:] - prob).max(), bool((c["rank_caf"][:] == rank).all()),
-            bool((c["flag_top"][:] == flag).all()), bool((c["reason1"][:] == reason[:, 0]).all()),
-            np.abs(c["pct_national"][:] - pct_nat).max(), c["pct_national"].attrs["max_error"]))
-
+            dprob, ranks_ok, flags_ok, reasons_ok, dpct, bound))
+        if a.strict and not (dprob <= 1e-12 and ranks_ok and flags_ok and reasons_ok and dpct <= bound + 1e-12):
+            raise SystemExit("score_numpy: dmde's output disagrees with the numpy computation")
 
 if __name__ == "__main__":
     main()
