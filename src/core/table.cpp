@@ -1,11 +1,10 @@
 #include "core/table.hpp"
 
 #include <fcntl.h>
-#include <cerrno>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <unordered_set>
 
@@ -388,19 +387,30 @@ void TableReader::open_raw(const std::vector<std::string>& names) {
   chunks_ = std::move(found);
 }
 
-bool TableReader::read_raw(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count,
-                           void* out) const {
+std::int64_t TableReader::raw_at(const std::string& name, std::size_t elem, std::int64_t offset,
+                                 std::int64_t count) const {
   const auto it = chunks_.find(name);
-  if (!raw_fd_ || it == chunks_.end() || it->second.elem != elem || offset < 0 || count <= 0) return false;
+  if (!raw_fd_ || it == chunks_.end() || it->second.elem != elem || offset < 0 || count <= 0) return -1;
   const auto& c = it->second;
   const auto first = static_cast<hsize_t>(offset), last = static_cast<hsize_t>(offset + count - 1);
   const hsize_t k = first / c.rows;
-  if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return false;
+  if (last / c.rows != k || k >= c.addr.size() || c.addr[k] == HADDR_UNDEF) return -1;
+  return static_cast<std::int64_t>(c.addr[k] + (first - k * c.rows) * elem);
+}
+
+bool TableReader::has_raw(const std::string& name, bool codes, std::int64_t offset, std::int64_t count) const {
+  return raw_at(name, codes ? sizeof(std::int16_t) : sizeof(float), offset, count) >= 0;
+}
+
+bool TableReader::read_raw(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count,
+                           void* out) const {
+  const std::int64_t from = raw_at(name, elem, offset, count);
+  if (from < 0) return false;
   // Why pread and not a mapping of the file: the kernel copies page-cache pages through its own
   // large-page map into a buffer that stays in cache, while touching the pages through a user
   // mapping costs a TLB miss (and on some VMs far more) per 4 KiB page.
   auto* dst = static_cast<char*>(out);
-  auto at = static_cast<off_t>(c.addr[k] + (first - k * c.rows) * elem);
+  auto at = static_cast<off_t>(from);
   auto left = static_cast<std::size_t>(count) * elem;
   while (left > 0) {
     const ssize_t n = ::pread(*raw_fd_, dst, left, at);

@@ -147,9 +147,12 @@ class TableReader {
   /// file can be opened with a plain file descriptor; the others (and every variable when that
   /// fails) stay on read_var.
   void open_raw(const std::vector<std::string>& names);
+  /// Whether read_raw_var (codes: read_raw_codes) serves rows [offset, offset + count) of `name`:
+  /// prepared by open_raw, of that type, within one allocated chunk. Reads nothing.
+  bool has_raw(const std::string& name, bool codes, std::int64_t offset, std::int64_t count) const;
   /// Copies rows [offset, offset + count) of a numeric variable prepared by open_raw into `out`
   /// with one pread of the chunk's bytes (no HDF5 call: thread-safe, and a plain copy from the
-  /// page cache), when they lie in one allocated chunk; false otherwise (then use read_var).
+  /// page cache), when has_raw; false otherwise, or when the read fails (then use read_var).
   bool read_raw_var(const std::string& name, std::int64_t offset, std::int64_t count, float* out) const;
   /// Same for a categorical variable: its level codes as stored (0 .. L-1, -1 = missing; not
   /// checked: the caller rejects codes outside its levels).
@@ -166,6 +169,8 @@ class TableReader {
     std::vector<haddr_t> addr;  ///< file offset of each chunk (HADDR_UNDEF: not allocated)
     std::size_t elem = 0;       ///< 4: float32 values, 2: int16 level codes
   };
+  /// File offset of rows [offset, offset + count) of a raw variable of `elem`-byte elements, or -1.
+  std::int64_t raw_at(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count) const;
   /// Reads rows [offset, offset + count) of a raw variable of `elem`-byte elements into `out`.
   bool read_raw(const std::string& name, std::size_t elem, std::int64_t offset, std::int64_t count, void* out) const;
   std::unordered_map<std::string, Chunks> chunks_;  ///< the variables read_raw serves

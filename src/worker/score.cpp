@@ -82,7 +82,7 @@ ScoreResult score_population(const Comm& comm, const ScoreModel& model, const st
     done = static_cast<std::int64_t>(mine.size());  // independent writes: no rounds to make up
   } else {
     CafBuffers b;
-    b.reserve(static_cast<std::size_t>(largest));
+    b.reserve(scorer.largest_caf());
     for (auto c : mine) {
       const auto& segs = plan.caf_segments[c];
       if (err.empty()) {

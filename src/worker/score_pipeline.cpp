@@ -30,9 +30,7 @@ class Pipeline final : public BlockFeed {
     std::vector<const std::vector<Segment>*> segs;
     for (auto c : mine) segs.push_back(&plan.caf_segments[c]);
     seq_ = sc.block_sequence(segs);
-    std::int64_t largest = 0;
-    for (auto c : mine) largest = std::max(largest, plan.caf_rows[c]);
-    for (auto& b : bufs_) b.reserve(static_cast<std::size_t>(largest));
+    for (auto& b : bufs_) b.reserve(sc.largest_caf());
   }
   /// Runs both threads to the end (or the first error: see error()).
   void run(PhaseSeconds& io) {

@@ -165,12 +165,13 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
   }
   // A raw input (float32 values, or int16 level codes when its coder reads them), copied by pread
   // into this thread's buffer; no HDF5 call, so either thread may read it.
-  const auto view = [&](std::size_t k, const float*& col, const std::int16_t*& lv) {
+  const auto as_codes = [&](std::size_t k) { return code_bytes_ == 1 && coders_[k].codes_levels(); };
+  const auto read_raw = [&](std::size_t k, const float*& col, const std::int16_t*& lv) {
     PhaseTimer timer(cpu, kRead);
     const auto& name = coders_[k].coding().variable;
     const auto n = static_cast<std::size_t>(hi - lo);
     col = nullptr, lv = nullptr;
-    if (code_bytes_ == 1 && coders_[k].codes_levels()) {
+    if (as_codes(k)) {
       sc.raw16.resize(n);
       if (pop_.read_raw_codes(name, lo, hi - lo, sc.raw16.data())) lv = sc.raw16.data();
     } else {
@@ -185,7 +186,9 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
       const std::size_t k = blk.raw_inputs[i];
       const float* col = nullptr;
       const std::int16_t* lv = nullptr;
-      view(k, col, lv);
+      if (!read_raw(k, col, lv))  // located by the Hdf5 pass, so only an I/O error gets here
+        throw Error("population file: reading variable '" + coders_[k].coding().variable +
+                    "' failed (truncated or unreadable file)");
       code_column(k, col, lv, blk, sc, cpu);
       blk.coded.fetch_add(1);
       if (between) between();
@@ -196,10 +199,11 @@ void Scorer::fill_block(std::int64_t lo, std::int64_t hi, const std::vector<std:
     if (between) between();
     const float* col = nullptr;
     const std::int16_t* lv = nullptr;
-    if (view(k, col, lv) && which == Columns::Hdf5) {  // left to the claims (Columns::Raw)
-      blk.raw_inputs.push_back(k);
+    if (which == Columns::Hdf5 && pop_.has_raw(coders_[k].coding().variable, as_codes(k), lo, hi - lo)) {
+      blk.raw_inputs.push_back(k);  // left to the claims (Columns::Raw)
       continue;
     }
+    if (which == Columns::All) read_raw(k, col, lv);
     if (!col && !lv) {
       PhaseTimer timer(cpu, kRead);
       sc.col.resize(static_cast<std::size_t>(hi - lo));

@@ -155,7 +155,10 @@ class Scorer {
   void reserve(std::size_t rank_rows, std::size_t largest_caf) {
     st_.row_bins.reserve(rank_rows);
     prefix_.reserve(largest_caf), prefix_tmp_.reserve(largest_caf);
+    largest_caf_ = largest_caf;
   }
+  /// The rows of this rank's largest Caf (reserve): what each CafBuffers set is sized for.
+  std::size_t largest_caf() const { return largest_caf_; }
   PhaseSeconds& cpu() { return cpu_; }
   /// This rank's rows as maximal contiguous runs, ascending (a block read never goes past one), and
   /// the first rows of its Caf segments, ascending (where a block's parts begin).
@@ -238,6 +241,7 @@ class Scorer {
   PhaseSeconds cpu_{};
   std::vector<SortKey> keys_;  ///< rank order when ids are not increasing
   HugeVector<SortKey32> prefix_, prefix_tmp_;
+  std::size_t largest_caf_ = 0;
   std::vector<Segment> runs_;
   std::vector<std::int64_t> starts_;
   KernelPlan plan_;

@@ -134,6 +134,11 @@ TEST(Table, RawReadsEqualHdf5ReadsWithinAChunkOnly) {
   ASSERT_TRUE(r.read_raw_codes("tenure", 3, 3, codes.data()));
   EXPECT_EQ(codes, (std::vector<std::int16_t>{2, 1, -1}));  // rows 3..5: free, tenant, missing
   std::vector<float> two(4);
+  EXPECT_TRUE(r.has_raw("age", false, 3, 3));
+  EXPECT_TRUE(r.has_raw("tenure", true, 6, 1));
+  EXPECT_FALSE(r.has_raw("age", false, 2, 2));     // two chunks
+  EXPECT_FALSE(r.has_raw("tenure", false, 0, 1));  // codes, not float32
+  EXPECT_FALSE(r.has_raw("age", true, 0, 1));
   EXPECT_FALSE(r.read_raw_var("age", 2, 2, two.data()));     // rows 2 and 3: two chunks
   EXPECT_FALSE(r.read_raw_codes("age", 0, 2, codes.data()));  // a float32 column is not codes
   EXPECT_FALSE(r.read_raw_var("tenure", 0, 2, two.data()));
