@@ -8,18 +8,20 @@
 # Targets: score(1 rank) <= 2x read; numpy >= 3x score(1 rank); peak RSS per rank < 2 GB.
 #
 #   bench/score_bench.sh [--rows N] [--vars V] [--inputs K] [--work DIR] [--no-peer] [--threads T]
-#                        [--baseline EXE]
+#                        [--baseline EXE] [--repeat R]
 # Defaults: 13.8 M rows, 100 variables, 100 inputs; inputs are generated once and cached in --work
 # (default $DMDE_BUILD/bench-score): `dmde generate population` when available, else the synthetic
 # population of `dmde score-fixture`. The model is a synthetic scoring model over the first K
 # variables (quantile bins, pseudo-random contributions, one interaction per 10 inputs).
 # --threads T is passed to `dmde score` (default: its own, 2 threads per rank when the rank has two
 # CPUs); --baseline EXE also times another dmde build's `dmde score` in the same run (before/after).
+# --repeat R (default 3): the reads and the scoring runs alternate R times and each figure is the
+# median of its R runs (a shared VM's noise moves single runs by +-30%); every run is printed.
 # Writes a JSON summary to $DMDE_BENCH_JSON when set.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DMDE_BUILD:-$src/build}
-rows=13800000 vars=100 inputs=100 peer=1 work= baseline=
+rows=13800000 vars=100 inputs=100 peer=1 work= baseline= repeat=3
 threads=()
 while (($#)); do
   case $1 in
@@ -30,6 +32,7 @@ while (($#)); do
     --no-peer) peer=0; shift ;;
     --threads) threads=(--threads "$2"); shift 2 ;;
     --baseline) baseline=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "score_bench.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
@@ -72,9 +75,14 @@ base_s() {  # ranks -> internal seconds of the baseline build's `dmde score`
   mpi "$1" "$baseline" score --model "$model" --population "$pop" -o "$work/base_np$1.h5" >"$log" 2>&1
   secs "$log"
 }
+median() { /usr/bin/python3 -c 'import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 read_s 1 >/dev/null  # warm-up
-r1=$(read_s 1); r2=$(read_s 2)
-s1=$(score 1); s2=$(score 2)
+r1s=() r2s=() s1s=() s2s=()
+for ((i = 1; i <= repeat; i++)); do
+  r1s+=("$(read_s 1)"); s1s+=("$(score 1)"); r2s+=("$(read_s 2)"); s2s+=("$(score 2)")
+  echo "run $i: read ${r1s[-1]} / ${r2s[-1]} s, score ${s1s[-1]} / ${s2s[-1]} s (1 / 2 ranks)"
+done
+r1=$(median "${r1s[@]}"); r2=$(median "${r2s[@]}"); s1=$(median "${s1s[@]}"); s2=$(median "${s2s[@]}")
 if [[ -n $baseline ]]; then
   b1=$(base_s 1); b2=$(base_s 2)
   echo "baseline $baseline: 1 rank $b1 s ($(/usr/bin/python3 -c "print('%.2fx read' % ($b1 / $r1))")), 2 ranks $b2 s ($(/usr/bin/python3 -c "print('%.2fx read' % ($b2 / $r2))"))"
@@ -102,7 +110,7 @@ if np_ != "NA":
 print(json.dumps(d))
 PY
 )
-echo "score benchmark: $rows dossiers, $inputs model inputs"
+echo "score benchmark: $rows dossiers, $inputs model inputs, medians of $repeat runs"
 /usr/bin/python3 -c "
 import json,sys; d=json.loads(sys.argv[1])
 print('  read inputs only   : 1 rank %.3f s, 2 ranks %.3f s' % (d['read_s']['1'], d['read_s']['2']))
