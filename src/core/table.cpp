@@ -338,7 +338,7 @@ TableReader::TableReader(const std::string& path, const Comm* comm) : path_(path
 
 std::vector<std::int64_t> TableReader::read_id(std::int64_t offset, std::int64_t count) const {
   std::vector<std::int64_t> v(static_cast<std::size_t>(count));
-  file_->dataset("id").read(v.data(), static_cast<hsize_t>(offset), static_cast<hsize_t>(count));
+  read_id(offset, count, v.data());
   return v;
 }
 

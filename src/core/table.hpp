@@ -14,7 +14,6 @@
 //                     attrs: kind ("numeric"|"categorical"), theme, window (months: 0, 3, 6, 12, 18)
 //   /meta/variables, /meta/kind, /meta/theme (strings[p]), /meta/window (int32[p]): the column order
 #include <Eigen/Core>
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
